@@ -1,0 +1,1 @@
+"""The mixflow backend: a pure domain core, shared adapters, and one folder per service."""
