@@ -8,7 +8,7 @@ from rich.console import Console
 
 from services.adapters.settings import Settings
 
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 def load_settings() -> Settings:
