@@ -96,8 +96,12 @@ def pg_server(pg_settings: PostgresSettings) -> Iterator[PostgresSettings]:
 
 def _admin_connection(settings: PostgresSettings) -> psycopg.Connection[tuple[object, ...]]:
     return psycopg.connect(
-        host=settings.host, port=settings.port, user=settings.user, dbname="postgres",
-        password=settings.password.get_secret_value(), autocommit=True,
+        host=settings.host,
+        port=settings.port,
+        user=settings.user,
+        dbname="postgres",
+        password=settings.password.get_secret_value(),
+        autocommit=True,
     )
 
 

@@ -73,12 +73,24 @@ def fetch_jars(settings: KafkaSettings, paths: BrokerPaths) -> None:
         raise BrokerError("Maven (mvn) is not on PATH; install Maven 3.8+ and Java 17+")
     paths.libs.mkdir(parents=True, exist_ok=True)
     result = subprocess.run(
-        [mvn, "-q", "-B", "-f", str(DEPLOY_DIR / "pom.xml"), f"-Dkafka.version={settings.version}",
-         f"-Dlibs.dir={paths.libs}", "dependency:copy-dependencies"],
-        capture_output=True, text=True, check=False,
+        [
+            mvn,
+            "-q",
+            "-B",
+            "-f",
+            str(DEPLOY_DIR / "pom.xml"),
+            f"-Dkafka.version={settings.version}",
+            f"-Dlibs.dir={paths.libs}",
+            "dependency:copy-dependencies",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if result.returncode != 0:
-        raise BrokerError(f"Maven could not fetch Kafka {settings.version}:\n{result.stdout[-2000:]}")
+        raise BrokerError(
+            f"Maven could not fetch Kafka {settings.version}:\n{result.stdout[-2000:]}"
+        )
     marker.write_text(settings.version)
 
 
@@ -87,31 +99,33 @@ def write_config(settings: KafkaSettings, paths: BrokerPaths) -> None:
     paths.data.mkdir(parents=True, exist_ok=True)
     paths.logs.mkdir(parents=True, exist_ok=True)
     paths.config.write_text(
-        "\n".join([
-            "process.roles=broker,controller",
-            "node.id=1",
-            f"controller.quorum.voters=1@{host}:{cport}",
-            f"listeners=PLAINTEXT://{host}:{port},CONTROLLER://{host}:{cport}",
-            f"advertised.listeners=PLAINTEXT://{host}:{port}",
-            "controller.listener.names=CONTROLLER",
-            "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
-            "inter.broker.listener.name=PLAINTEXT",
-            f"log.dirs={paths.data}",
-            f"num.partitions={settings.partitions}",
-            # A single node cannot replicate: internal topics must accept one replica.
-            "offsets.topic.replication.factor=1",
-            "transaction.state.log.replication.factor=1",
-            "transaction.state.log.min.isr=1",
-            "default.replication.factor=1",
-            "min.insync.replicas=1",
-            # Consumers join at once instead of waiting 3 s for more members.
-            "group.initial.rebalance.delay.ms=0",
-            "auto.create.topics.enable=true",
-            "log.retention.hours=168",
-            "log.segment.bytes=268435456",
-            "message.max.bytes=2097152",
-            "",
-        ])
+        "\n".join(
+            [
+                "process.roles=broker,controller",
+                "node.id=1",
+                f"controller.quorum.voters=1@{host}:{cport}",
+                f"listeners=PLAINTEXT://{host}:{port},CONTROLLER://{host}:{cport}",
+                f"advertised.listeners=PLAINTEXT://{host}:{port}",
+                "controller.listener.names=CONTROLLER",
+                "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+                "inter.broker.listener.name=PLAINTEXT",
+                f"log.dirs={paths.data}",
+                f"num.partitions={settings.partitions}",
+                # A single node cannot replicate: internal topics must accept one replica.
+                "offsets.topic.replication.factor=1",
+                "transaction.state.log.replication.factor=1",
+                "transaction.state.log.min.isr=1",
+                "default.replication.factor=1",
+                "min.insync.replicas=1",
+                # Consumers join at once instead of waiting 3 s for more members.
+                "group.initial.rebalance.delay.ms=0",
+                "auto.create.topics.enable=true",
+                "log.retention.hours=168",
+                "log.segment.bytes=268435456",
+                "message.max.bytes=2097152",
+                "",
+            ]
+        )
     )
 
 
@@ -127,16 +141,32 @@ def _java(heap: str, paths: BrokerPaths, main: str, *args: str) -> list[str]:
     if java is None:
         raise BrokerError("Java is not on PATH; install a Java 17+ runtime")
     return [
-        java, f"-Xms{heap}", f"-Xmx{heap}", "-XX:+UseG1GC", "-Djava.awt.headless=true",
+        java,
+        f"-Xms{heap}",
+        f"-Xmx{heap}",
+        "-XX:+UseG1GC",
+        "-Djava.awt.headless=true",
         f"-Dkafka.logs.dir={paths.logs}",
         f"-Dlog4j.configuration=file:{DEPLOY_DIR / 'log4j.properties'}",
-        "-cp", f"{paths.libs}/*", main, *args,
+        "-cp",
+        f"{paths.libs}/*",
+        main,
+        *args,
     ]
 
 
 def format_storage(settings: KafkaSettings, paths: BrokerPaths) -> None:
-    cmd = _java("256m", paths, "kafka.tools.StorageTool", "format", "-t", _cluster_id(paths),
-                "-c", str(paths.config), "--ignore-formatted")
+    cmd = _java(
+        "256m",
+        paths,
+        "kafka.tools.StorageTool",
+        "format",
+        "-t",
+        _cluster_id(paths),
+        "-c",
+        str(paths.config),
+        "--ignore-formatted",
+    )
     result = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise BrokerError(f"formatting storage failed:\n{result.stdout}{result.stderr}")
@@ -146,7 +176,8 @@ def serves_metadata(bootstrap: str, timeout_s: float = 3.0) -> bool:
     """True when the broker answers a metadata request (not just an open port)."""
     try:
         admin = KafkaAdminClient(
-            bootstrap_servers=bootstrap, request_timeout_ms=int(timeout_s * 1000),
+            bootstrap_servers=bootstrap,
+            request_timeout_ms=int(timeout_s * 1000),
             client_id="mixflow-probe",
         )
     except (KafkaError, OSError, ValueError):
@@ -180,7 +211,9 @@ def up(settings: KafkaSettings, paths: BrokerPaths) -> tuple[int, bool]:
     if is_ours(pid, str(paths.config)) and pid is not None:
         _wait_until_serving(settings, paths, pid)
         return pid, False
-    if port_open(settings.host, settings.port) or port_open(settings.host, settings.controller_port):
+    if port_open(settings.host, settings.port) or port_open(
+        settings.host, settings.controller_port
+    ):
         raise BrokerError(
             f"port {settings.port} or {settings.controller_port} on {settings.host} is taken by "
             "another process; set MIXFLOW_KAFKA__BOOTSTRAP / MIXFLOW_KAFKA__CONTROLLER_PORT"
@@ -191,7 +224,9 @@ def up(settings: KafkaSettings, paths: BrokerPaths) -> tuple[int, bool]:
     with paths.stdout.open("ab") as out:
         process = subprocess.Popen(
             _java(settings.heap, paths, "kafka.Kafka", str(paths.config)),
-            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
             start_new_session=True,  # survives the CLI that started it
         )
     paths.pid_file.write_text(str(process.pid))

@@ -28,8 +28,10 @@ def masked_url(settings: PostgresSettings) -> str:
 
 
 def _bin_dir() -> Path | None:
-    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"),
-                   key=lambda p: int(p.parts[-3]) if p.parts[-3].isdigit() else 0)
+    found = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/initdb"),
+        key=lambda p: int(p.parts[-3]) if p.parts[-3].isdigit() else 0,
+    )
     return found[-1].parent if found else None
 
 
@@ -53,8 +55,9 @@ def ensure_installed() -> Path:
     bin_dir = _bin_dir()
     if bin_dir is not None:
         return bin_dir
-    result = subprocess.run(["bash", str(INSTALL_SCRIPT)], capture_output=True, text=True,
-                            check=False)
+    result = subprocess.run(
+        ["bash", str(INSTALL_SCRIPT)], capture_output=True, text=True, check=False
+    )
     bin_dir = _bin_dir()
     if result.returncode != 0 or bin_dir is None:
         raise PostgresError(
@@ -73,9 +76,21 @@ def _init_cluster(bin_dir: Path, settings: PostgresSettings, data: Path) -> None
         if _as_root():
             shutil.chown(data, "postgres", "postgres")
             shutil.chown(pw.name, "postgres", "postgres")
-        result = _run([str(bin_dir / "initdb"), "-D", str(data), "-U", settings.user,
-                       f"--pwfile={pw.name}", "--auth-local=trust",
-                       "--auth-host=scram-sha-256", "-E", "UTF8", "--no-locale"])
+        result = _run(
+            [
+                str(bin_dir / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                settings.user,
+                f"--pwfile={pw.name}",
+                "--auth-local=trust",
+                "--auth-host=scram-sha-256",
+                "-E",
+                "UTF8",
+                "--no-locale",
+            ]
+        )
     finally:
         os.unlink(pw.name)
     if result.returncode != 0:
@@ -91,11 +106,20 @@ def _init_cluster(bin_dir: Path, settings: PostgresSettings, data: Path) -> None
 def status(settings: PostgresSettings, state_dir: Path) -> dict[str, object]:
     data = data_dir(settings, state_dir)
     bin_dir = _bin_dir()
-    running = bool(bin_dir) and data.exists() and bin_dir is not None and _run(
-        [str(bin_dir / "pg_ctl"), "status", "-D", str(data)]
-    ).returncode == 0
-    return {"running": running, "host": settings.host, "port": settings.port,
-            "data": str(data), "url": masked_url(settings), "log": str(data / "server.log")}
+    running = (
+        bool(bin_dir)
+        and data.exists()
+        and bin_dir is not None
+        and _run([str(bin_dir / "pg_ctl"), "status", "-D", str(data)]).returncode == 0
+    )
+    return {
+        "running": running,
+        "host": settings.host,
+        "port": settings.port,
+        "data": str(data),
+        "url": masked_url(settings),
+        "log": str(data / "server.log"),
+    }
 
 
 def up(settings: PostgresSettings, state_dir: Path) -> bool:
@@ -106,13 +130,15 @@ def up(settings: PostgresSettings, state_dir: Path) -> bool:
         _ensure_database(settings)
         return False
     if port_open(settings.host, settings.port):
-        raise PostgresError(f"port {settings.port} is taken by another process; "
-                            "set MIXFLOW_POSTGRES__PORT")
+        raise PostgresError(
+            f"port {settings.port} is taken by another process; set MIXFLOW_POSTGRES__PORT"
+        )
     if not (data / "PG_VERSION").exists():
         _init_cluster(bin_dir, settings, data)
     log = data / "server.log"
-    result = _run([str(bin_dir / "pg_ctl"), "start", "-D", str(data), "-l", str(log),
-                   "-w", "-t", "60"])
+    result = _run(
+        [str(bin_dir / "pg_ctl"), "start", "-D", str(data), "-l", str(log), "-w", "-t", "60"]
+    )
     if result.returncode != 0:
         raise PostgresError(f"PostgreSQL did not start:\n{tail(log)}\nfull log: {log}")
     _ensure_database(settings)
@@ -121,11 +147,16 @@ def up(settings: PostgresSettings, state_dir: Path) -> bool:
 
 def _ensure_database(settings: PostgresSettings) -> None:
     with psycopg.connect(
-        host=settings.host, port=settings.port, user=settings.user, dbname="postgres",
-        password=settings.password.get_secret_value(), autocommit=True,
+        host=settings.host,
+        port=settings.port,
+        user=settings.user,
+        dbname="postgres",
+        password=settings.password.get_secret_value(),
+        autocommit=True,
     ) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
-                              (settings.database,)).fetchone()
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", (settings.database,)
+        ).fetchone()
         if not exists:
             conn.execute(f'CREATE DATABASE "{settings.database}"')
 

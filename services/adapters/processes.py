@@ -4,6 +4,7 @@ A pid file records what we started; we only ever signal a process whose pid file
 whose command line still names our own configuration, so a stale pid never hits a stranger.
 """
 
+import contextlib
 import os
 import signal
 import socket
@@ -65,10 +66,8 @@ def stop_process(pid: int, *, timeout_s: float = 30.0) -> bool:
 
 def _reap(pid: int) -> None:
     # Children of this very process must be reaped or they linger as zombies.
-    try:
+    with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass
 
 
 def port_open(host: str, port: int, timeout_s: float = 0.5) -> bool:

@@ -7,8 +7,10 @@ import typer
 from services.adapters import local_postgres
 from services.cli.output import fail, load_settings
 
-app = typer.Typer(help="Run the project's PostgreSQL (Debian packages) and manage the schema.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Run the project's PostgreSQL (Debian packages) and manage the schema.",
+    no_args_is_help=True,
+)
 
 
 @app.command()
@@ -37,7 +39,8 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) ->
     """Show whether the cluster runs; exit 1 if it does not."""
     settings = load_settings()
     info = local_postgres.status(settings.postgres, settings.state_dir)
-    typer.echo(json.dumps(info, indent=2) if as_json else
-               "\n".join(f"{k:10} {v}" for k, v in info.items()))
+    typer.echo(
+        json.dumps(info, indent=2) if as_json else "\n".join(f"{k:10} {v}" for k, v in info.items())
+    )
     if not info["running"]:
         raise typer.Exit(1)

@@ -6,13 +6,15 @@ import typer
 
 from services.adapters import local_kafka
 from services.adapters.processes import tail
+from services.adapters.settings import KafkaSettings
 from services.cli.output import fail, load_settings
 
-app = typer.Typer(help="Run the local Apache Kafka broker (KRaft, single node, 127.0.0.1).",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Run the local Apache Kafka broker (KRaft, single node, 127.0.0.1).", no_args_is_help=True
+)
 
 
-def _paths() -> tuple[local_kafka.KafkaSettings, local_kafka.BrokerPaths]:
+def _paths() -> tuple[KafkaSettings, local_kafka.BrokerPaths]:
     settings = load_settings()
     return settings.kafka, local_kafka.broker_paths(
         settings.kafka, settings.state_dir, settings.cache_dir
@@ -28,7 +30,9 @@ def up() -> None:
     except local_kafka.BrokerError as exc:
         fail(str(exc))
     verb = "started" if started else "already running,"
-    typer.echo(f"kafka {kafka.version} {verb} pid {pid} on {kafka.bootstrap} (log: {paths.server_log})")
+    typer.echo(
+        f"kafka {kafka.version} {verb} pid {pid} on {kafka.bootstrap} (log: {paths.server_log})"
+    )
 
 
 @app.command()

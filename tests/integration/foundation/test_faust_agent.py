@@ -24,9 +24,20 @@ def test_a_faust_agent_with_a_table_counts_messages_per_key(
         "SAMPLE_OUT": sink,
     }
     worker = subprocess.Popen(
-        [sys.executable, "-m", "faust", "-A", "tests.integration.foundation.faust_counter_app",
-         "worker", "-l", "warn"],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "faust",
+            "-A",
+            "tests.integration.foundation.faust_counter_app",
+            "worker",
+            "-l",
+            "warn",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     try:
         producer = KafkaProducer(bootstrap_servers=kafka_broker, acks="all")
@@ -35,8 +46,12 @@ def test_a_faust_agent_with_a_table_counts_messages_per_key(
         producer.flush()
         producer.close()
 
-        consumer = KafkaConsumer(sink, bootstrap_servers=kafka_broker,
-                                 auto_offset_reset="earliest", consumer_timeout_ms=60_000)
+        consumer = KafkaConsumer(
+            sink,
+            bootstrap_servers=kafka_broker,
+            auto_offset_reset="earliest",
+            consumer_timeout_ms=60_000,
+        )
         seen: list[tuple[bytes, bytes]] = []
         for record in consumer:
             seen.append((record.key, record.value))

@@ -10,8 +10,13 @@ from tests.conftest import CACHE_DIR, REPO
 
 def _mixflow(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "services.cli", *args], cwd=REPO, env=env,
-        capture_output=True, text=True, timeout=180, check=False,
+        [sys.executable, "-m", "services.cli", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
     )
 
 

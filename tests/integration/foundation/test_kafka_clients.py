@@ -11,8 +11,11 @@ from tests.conftest import TopicFactory
 
 def _consume_with_kafka_python(bootstrap: str, topic: str, expected: int) -> list[bytes]:
     consumer = KafkaConsumer(
-        topic, bootstrap_servers=bootstrap, group_id=f"g-{uuid.uuid4().hex[:8]}",
-        auto_offset_reset="earliest", consumer_timeout_ms=15_000,
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=f"g-{uuid.uuid4().hex[:8]}",
+        auto_offset_reset="earliest",
+        consumer_timeout_ms=15_000,
     )
     values = []
     for record in consumer:
@@ -23,8 +26,9 @@ def _consume_with_kafka_python(bootstrap: str, topic: str, expected: int) -> lis
     return values
 
 
-def test_kafka_python_produces_and_aiokafka_consumes(kafka_broker: str,
-                                                      topic_factory: TopicFactory) -> None:
+def test_kafka_python_produces_and_aiokafka_consumes(
+    kafka_broker: str, topic_factory: TopicFactory
+) -> None:
     topic = topic_factory("clients")
     producer = KafkaProducer(bootstrap_servers=kafka_broker, acks="all", enable_idempotence=True)
     for i in range(100):
@@ -33,8 +37,9 @@ def test_kafka_python_produces_and_aiokafka_consumes(kafka_broker: str,
     producer.close()
 
     async def consume() -> list[bytes]:
-        consumer = AIOKafkaConsumer(topic, bootstrap_servers=kafka_broker,
-                                    auto_offset_reset="earliest", group_id="aio")
+        consumer = AIOKafkaConsumer(
+            topic, bootstrap_servers=kafka_broker, auto_offset_reset="earliest", group_id="aio"
+        )
         await consumer.start()
         values: list[bytes] = []
         try:
@@ -50,13 +55,15 @@ def test_kafka_python_produces_and_aiokafka_consumes(kafka_broker: str,
     assert asyncio.run(consume()) == [f"m{i}".encode() for i in range(100)]
 
 
-def test_aiokafka_produces_and_kafka_python_consumes(kafka_broker: str,
-                                                      topic_factory: TopicFactory) -> None:
+def test_aiokafka_produces_and_kafka_python_consumes(
+    kafka_broker: str, topic_factory: TopicFactory
+) -> None:
     topic = topic_factory("clients")
 
     async def produce() -> None:
-        producer = AIOKafkaProducer(bootstrap_servers=kafka_broker, acks="all",
-                                    enable_idempotence=True)
+        producer = AIOKafkaProducer(
+            bootstrap_servers=kafka_broker, acks="all", enable_idempotence=True
+        )
         await producer.start()
         try:
             batch = [producer.send(topic, key=b"p", value=f"a{i}".encode()) for i in range(100)]
