@@ -42,7 +42,13 @@ CHILD_AGE_BANDS: frozenset[AgeBand] = frozenset({"0-4", "5-11", "12-17"})
 
 Sex = Literal["female", "male", "other", "unknown"]
 SiteType = Literal[
-    "land_border", "sea_arrival", "airport", "reception_centre", "transit_point", "urban", "detention"
+    "land_border",
+    "sea_arrival",
+    "airport",
+    "reception_centre",
+    "transit_point",
+    "urban",
+    "detention",
 ]
 LegalStatus = Literal[
     "none",

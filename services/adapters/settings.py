@@ -30,6 +30,8 @@ class KafkaSettings(BaseModel):
     version: str = "3.9.1"
     heap: str = "512m"
     partitions: int = Field(default=4, ge=1, le=1000)
+    topic_prefix: str = Field(default="", pattern=r"^[a-zA-Z0-9._-]*$", max_length=100)
+    """Prepended to every topic name, so that several stacks (or test runs) share one cluster."""
     start_timeout_s: float = Field(default=60.0, gt=0)
     security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
     sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None

@@ -6,7 +6,17 @@ this module only assembles them. Settings are built once here and passed down.
 
 import typer
 
-from services.cli import config_cmd, db_cmd, kafka_cmd
+from services.cli import (
+    anonymise_cmd,
+    bench_cmd,
+    config_cmd,
+    contracts_bench_cmd,
+    contracts_cmd,
+    db_cmd,
+    kafka_cmd,
+    rules_cmd,
+    synthetic_cmd,
+)
 
 app = typer.Typer(
     name="mixflow",
@@ -20,6 +30,15 @@ app = typer.Typer(
 app.command("config")(config_cmd.show_config)
 app.add_typer(kafka_cmd.app, name="kafka")
 app.add_typer(db_cmd.app, name="db")
+app.add_typer(rules_cmd.app, name="rules")
+app.command("route")(rules_cmd.route)
+app.add_typer(bench_cmd.app, name="bench")
+bench_cmd.app.command("engine")(rules_cmd.bench_engine)
+app.add_typer(contracts_cmd.app, name="schemas")
+app.command("validate")(contracts_cmd.validate)
+app.command("generate")(synthetic_cmd.generate_events)
+app.command("anonymise")(anonymise_cmd.anonymise)
+bench_cmd.app.command("contracts")(contracts_bench_cmd.contracts)
 # Further areas register here, one line each.
 
 

@@ -1,0 +1,158 @@
+"""A batched consume -> handle -> produce -> commit loop on aiokafka, for the hot paths.
+
+Why not a Faust agent here: measured on this project's reference machine, a Faust agent pays
+tens of microseconds of stream machinery per message (conductor, channel queues, per-event acks)
+and tops out at a few thousand events/s even as a pass-through, while the router's own work is
+a few microseconds. This loop hands whole fetched batches to a plain function instead.
+
+Delivery is at-least-once and never loses an event: a batch's offsets are committed only after
+every record it produced has been acknowledged by the broker (`acks=all`, idempotent producer).
+Downstream sinks are idempotent on ids, so a batch replayed after a crash creates no duplicates.
+"""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.structs import OffsetAndMetadata
+
+from services.adapters.kafka import aiokafka_options
+from services.adapters.settings import KafkaSettings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One record to produce: the handler's output, in the order it must be sent."""
+
+    topic: str
+    key: bytes | None
+    value: bytes
+    headers: tuple[tuple[str, bytes], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class LoopConfig:
+    group_id: str
+    topics: tuple[str, ...]
+    client_id: str
+    max_records: int = 2000
+    poll_timeout_ms: int = 100
+    auto_offset_reset: str = "earliest"
+
+
+BatchHandler = Callable[[Sequence[ConsumerRecord[bytes, bytes]]], Sequence[Outgoing]]
+"""Turns a fetched batch into the records to produce. Must not raise for bad input."""
+
+
+@dataclass
+class LoopStats:
+    batches: int = 0
+    consumed: int = 0
+    produced: int = 0
+    last_offsets: dict[TopicPartition, int] = field(default_factory=dict)
+
+
+def producer_for(settings: KafkaSettings, client_id: str) -> AIOKafkaProducer:
+    return AIOKafkaProducer(
+        client_id=client_id,
+        acks="all",
+        enable_idempotence=True,
+        linger_ms=5,
+        max_batch_size=256 * 1024,
+        **aiokafka_options(settings),
+    )
+
+
+def consumer_for(settings: KafkaSettings, config: LoopConfig) -> AIOKafkaConsumer:
+    return AIOKafkaConsumer(
+        *config.topics,
+        group_id=config.group_id,
+        client_id=config.client_id,
+        enable_auto_commit=False,
+        auto_offset_reset=config.auto_offset_reset,
+        max_poll_records=config.max_records,
+        fetch_max_bytes=32 * 1024 * 1024,
+        max_partition_fetch_bytes=4 * 1024 * 1024,
+        **aiokafka_options(settings),
+    )
+
+
+async def send_all(producer: AIOKafkaProducer, outgoing: Sequence[Outgoing]) -> None:
+    """Produce every record and wait until the broker acknowledged all of them."""
+    pending: list[Awaitable[Any]] = []
+    for record in outgoing:
+        pending.append(
+            await producer.send(
+                record.topic, record.value, key=record.key, headers=list(record.headers)
+            )
+        )
+    if pending:
+        await asyncio.gather(*pending)
+
+
+def next_offsets(
+    batches: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]],
+) -> dict[TopicPartition, OffsetAndMetadata]:
+    return {tp: OffsetAndMetadata(records[-1].offset + 1, "") for tp, records in batches.items()}
+
+
+class BatchLoop:
+    """Runs `handle` over batches until `stop()` is called; one loop per worker process."""
+
+    def __init__(
+        self,
+        settings: KafkaSettings,
+        config: LoopConfig,
+        handle: BatchHandler,
+        *,
+        producer: AIOKafkaProducer | None = None,
+        before_batch: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        self._settings = settings
+        self._config = config
+        self._handle = handle
+        self._producer = producer
+        self._owns_producer = producer is None
+        self._before_batch = before_batch
+        self._stopping = asyncio.Event()
+        self.stats = LoopStats()
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def run(self) -> None:
+        consumer = consumer_for(self._settings, self._config)
+        producer = self._producer or producer_for(self._settings, self._config.client_id)
+        await consumer.start()
+        if self._owns_producer:
+            await producer.start()
+        try:
+            while not self._stopping.is_set():
+                await self._one_batch(consumer, producer)
+        finally:
+            await consumer.stop()
+            if self._owns_producer:
+                await producer.stop()
+
+    async def _one_batch(self, consumer: AIOKafkaConsumer, producer: AIOKafkaProducer) -> None:
+        if self._before_batch is not None:
+            await self._before_batch()
+        fetched = await consumer.getmany(
+            timeout_ms=self._config.poll_timeout_ms, max_records=self._config.max_records
+        )
+        if not fetched:
+            return
+        records = [record for batch in fetched.values() for record in batch]
+        outgoing = self._handle(records)
+        await send_all(producer, outgoing)
+        await consumer.commit(next_offsets(fetched))
+        self.stats.batches += 1
+        self.stats.consumed += len(records)
+        self.stats.produced += len(outgoing)
+        for tp, batch in fetched.items():
+            self.stats.last_offsets[tp] = batch[-1].offset

@@ -1,0 +1,129 @@
+"""SQLModel tables of case management. Adapters only: the domain never sees these classes.
+
+Constraint and index names are explicit so migrations are reproducible on both databases.
+Identifiers are the fixed-width tokens of the contracts; the widths below follow them.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Column,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field, SQLModel
+
+from services.adapters.db.utc import UtcDateTime
+from services.domain.cases.lifecycle import TRANSITIONS
+
+TOKEN = String(34)  # `p_`/`h_`/`c_`/`r_`/`d_` + 32 hex
+AGENCY = String(40)
+# JSONB on PostgreSQL so later queries can index into details; plain JSON text on SQLite.
+Document = JSON().with_variant(JSONB(), "postgresql")
+_STATUSES = ", ".join(f"'{status}'" for status in TRANSITIONS)
+
+
+class CaseRow(SQLModel, table=True):
+    __tablename__ = "cases"
+    __table_args__ = (
+        UniqueConstraint("person_ref", name="uq_cases_person_ref"),
+        Index("ix_cases_household_ref", "household_ref"),
+    )
+
+    case_id: str = Field(sa_type=TOKEN, primary_key=True)
+    person_ref: str = Field(sa_type=TOKEN)
+    household_ref: str | None = Field(default=None, sa_type=TOKEN)
+    opened_at: datetime = Field(sa_type=UtcDateTime)
+    updated_at: datetime = Field(sa_type=UtcDateTime)
+    last_seq: int = Field(sa_type=Integer)
+
+
+class ReferralRow(SQLModel, table=True):
+    __tablename__ = "referrals"
+    __table_args__ = (
+        ForeignKeyConstraint(["case_id"], ["cases.case_id"], name="fk_referrals_case_id"),
+        CheckConstraint(f"status IN ({_STATUSES})", name="ck_referrals_status"),
+        Index("ix_referrals_case_id", "case_id"),
+        Index("ix_referrals_agency_status", "assigned_agency", "status"),
+        # The SLA scan reads pending referrals by due time.
+        Index("ix_referrals_status_due_at", "status", "due_at"),
+    )
+
+    referral_id: str = Field(sa_type=TOKEN, primary_key=True)
+    case_id: str = Field(sa_type=TOKEN)
+    person_ref: str = Field(sa_type=TOKEN)
+    decision_id: str = Field(sa_type=TOKEN)
+    pathway: str = Field(sa_type=String(40))
+    framework: str = Field(sa_type=String(4))
+    receiving_actor: str = Field(sa_type=String(40))
+    assigned_agency: str = Field(sa_type=AGENCY)
+    assignment_fallback: bool
+    urgency: str = Field(sa_type=String(10))
+    sla_hours: int = Field(sa_type=Integer)
+    issued_at: datetime = Field(sa_type=UtcDateTime)
+    due_at: datetime = Field(sa_type=UtcDateTime)
+    status: str = Field(sa_type=String(12))
+    status_changed_at: datetime = Field(sa_type=UtcDateTime)
+    alerted_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    ruleset_id: str = Field(sa_type=String(80))
+    ruleset_version: int = Field(sa_type=Integer)
+    ruleset_digest: str = Field(sa_type=String(71))  # `sha256:` + 64 hex
+    rule_id: str = Field(sa_type=String(120))
+    matched: list[str] = Field(sa_column=Column(Document, nullable=False))
+    safeguard: bool
+
+
+class TimelineRow(SQLModel, table=True):
+    __tablename__ = "timeline"
+    __table_args__ = (
+        ForeignKeyConstraint(["case_id"], ["cases.case_id"], name="fk_timeline_case_id"),
+    )
+
+    case_id: str = Field(sa_type=TOKEN, primary_key=True)
+    seq: int = Field(sa_type=Integer, primary_key=True, sa_column_kwargs={"autoincrement": False})
+    kind: str = Field(sa_type=String(20))
+    at: datetime = Field(sa_type=UtcDateTime)
+    referral_id: str | None = Field(default=None, sa_type=TOKEN)
+    event_id: str | None = Field(default=None, sa_type=String(200))
+    detail: dict[str, Any] = Field(sa_column=Column(Document, nullable=False))
+
+
+class ProcessedEventRow(SQLModel, table=True):
+    """Events already applied; the primary key is what makes redelivery harmless."""
+
+    __tablename__ = "processed_events"
+
+    event_source: str = Field(sa_type=String(400), primary_key=True)
+    event_id: str = Field(sa_type=String(200), primary_key=True)
+    processed_at: datetime = Field(sa_type=UtcDateTime)
+
+
+class AuditLogRow(SQLModel, table=True):
+    """Append-only record of who did what; the migration adds triggers refusing UPDATE/DELETE."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_log_target", "target"),
+        Index("ix_audit_log_at", "at"),
+    )
+
+    # SQLite only auto-increments an INTEGER PRIMARY KEY, so BIGINT becomes INTEGER there.
+    id: int | None = Field(
+        default=None,
+        primary_key=True,
+        sa_type=BigInteger().with_variant(Integer(), "sqlite"),
+    )
+    actor: str = Field(sa_type=String(120))
+    role: str = Field(sa_type=String(40))
+    action: str = Field(sa_type=String(80))
+    target: str = Field(sa_type=String(200))
+    at: datetime = Field(sa_type=UtcDateTime)
+    detail: dict[str, Any] = Field(sa_column=Column(Document, nullable=False))

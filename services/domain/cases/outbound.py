@@ -1,0 +1,87 @@
+"""The edge toward the output contracts: case changes and SLA-breach alerts from core results.
+
+A change's `sequence` is the timeline position of the entry it reports, so a consumer can match
+published changes with the case's timeline. `decision_made` entries are not published (the
+decision topic already carries them), which leaves gaps in the sequence, never reorders it.
+"""
+
+from schemas.alerts import SlaBreachAlertV1
+from schemas.cases import CaseChangeKind, CaseChangeV1
+from services.domain.cases.model import Case, Referral, TimelineEntry, TimelineKind
+from services.domain.cases.recording import DecisionRecorded, OverdueRecorded, StatusChanged
+
+_PUBLISHED: dict[TimelineKind, CaseChangeKind] = {
+    "case_opened": "case_opened",
+    "event_recorded": "event_recorded",
+    "referral_issued": "referral_issued",
+    "status_changed": "referral_status_changed",
+    "overdue": "referral_overdue",
+}
+
+
+def decision_changes(recorded: DecisionRecorded) -> list[CaseChangeV1]:
+    """The changes one recorded decision publishes, in timeline order."""
+    by_id = {r.referral_id: r for r in recorded.referrals}
+    return [
+        case_change(recorded.case, entry, by_id.get(entry.referral_id or ""))
+        for entry in recorded.entries
+        if entry.kind in _PUBLISHED
+    ]
+
+
+def status_change(changed: StatusChanged) -> CaseChangeV1:
+    return case_change(changed.case, changed.entry, changed.referral)
+
+
+def overdue_change(recorded: OverdueRecorded) -> CaseChangeV1:
+    return case_change(recorded.case, recorded.entry, recorded.referral)
+
+
+def case_change(case: Case, entry: TimelineEntry, referral: Referral | None) -> CaseChangeV1:
+    """One timeline entry as a case change; referral fields come from the referral, if any."""
+    previous = entry.detail.get("from_status")
+    reason = entry.detail.get("reason_code")
+    return CaseChangeV1.model_validate(
+        {
+            "case_id": case.case_id,
+            "sequence": entry.seq,
+            "kind": _PUBLISHED[entry.kind],
+            "at": entry.at,
+            "person_ref": case.person_ref,
+            "household_ref": case.household_ref,
+            "event_id": entry.event_id,
+            "previous_status": previous if isinstance(previous, str) else None,
+            "reason_code": reason if isinstance(reason, str) else None,
+            **(_referral_fields(referral) if referral is not None else {}),
+        }
+    )
+
+
+def breach_alert(recorded: OverdueRecorded) -> SlaBreachAlertV1:
+    referral = recorded.referral
+    return SlaBreachAlertV1(
+        referral_id=referral.referral_id,
+        case_id=referral.case_id,
+        pathway=referral.pathway,
+        receiving_actor=referral.receiving_actor,
+        receiving_agency=referral.assigned_agency,
+        urgency=referral.urgency,
+        sla_hours=referral.sla_hours,
+        status=referral.status,
+        due_at=referral.due_at,
+        detected_at=recorded.entry.at,
+    )
+
+
+def _referral_fields(referral: Referral) -> dict[str, object]:
+    return {
+        "referral_id": referral.referral_id,
+        "pathway": referral.pathway,
+        "receiving_actor": referral.receiving_actor,
+        "receiving_agency": referral.assigned_agency,
+        "urgency": referral.urgency,
+        "status": referral.status,
+        "due_at": referral.due_at,
+        "ruleset_id": referral.provenance.ruleset_id,
+        "ruleset_version": referral.provenance.ruleset_version,
+    }

@@ -1,0 +1,60 @@
+"""The Alembic migrations build exactly the schema the table models declare, on both databases."""
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import SQLModel
+
+from services.adapters.db import tables  # noqa: F401  (declares the tables on the metadata)
+from services.adapters.db.engine import create_engine_for
+from services.adapters.db.migrate import alembic_config, current_revision, head_revision, migrate
+
+pytestmark = pytest.mark.integration
+
+TABLES = {"cases", "referrals", "timeline", "processed_events", "audit_log"}
+
+
+@pytest.fixture
+def engine(db_url):
+    engine = create_engine_for(db_url)
+    yield engine
+    engine.dispose()
+
+
+def test_migrating_an_empty_database_gives_exactly_the_models_schema(db_url, engine):
+    assert migrate(db_url) == head_revision()
+    with engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+    assert diff == []
+    assert set(inspect(engine).get_table_names()) >= TABLES
+
+
+def test_migrating_an_up_to_date_database_again_changes_nothing(db_url):
+    migrate(db_url)
+    assert migrate(db_url) == current_revision(db_url) == head_revision()
+
+
+def test_the_database_refuses_to_change_or_delete_audit_entries(db_url, engine):
+    migrate(db_url)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO audit_log (actor, role, action, target, at, detail) "
+                "VALUES ('op', 'operator', 'rules.publish', 'default', CURRENT_TIMESTAMP, '{}')"
+            )
+        )
+    for statement in ("UPDATE audit_log SET actor = 'someone else'", "DELETE FROM audit_log"):
+        with pytest.raises(DBAPIError, match="append-only"), engine.begin() as connection:
+            connection.execute(text(statement))
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT actor FROM audit_log")).scalars().all() == ["op"]
+
+
+def test_downgrading_to_base_removes_every_table_of_the_case_store(db_url, engine):
+    migrate(db_url)
+    command.downgrade(alembic_config(db_url), "base")
+    assert not TABLES & set(inspect(engine).get_table_names())
+    assert migrate(db_url) == head_revision()
