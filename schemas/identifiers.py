@@ -18,8 +18,9 @@ taken for a sequence number, not a phone number, unless it starts with `+` or `0
 """
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cache, lru_cache
+from operator import attrgetter
 from types import UnionType
 from typing import Annotated, Literal, Union, get_args, get_origin
 
@@ -80,12 +81,35 @@ def scan(path: str, value: object) -> list[Problem]:
 def guard(model: BaseModel) -> list[Problem]:
     """Direct identifiers in the open-shaped string fields of a validated contract model."""
     problems: list[Problem] = []
-    for path in open_paths(type(model)):
-        for where, value in _values(model, path):
-            reason = _classify(where, value)
+    for dotted, get, path in _accessors(type(model)):
+        if get is None:
+            found = list(_items(model, path, ""))
+        else:
+            try:
+                value = get(model)
+            except AttributeError:  # an optional part on the way is None
+                continue
+            found = [(dotted, value)] if isinstance(value, str) else []
+        for where, text in found:
+            reason = _classify(where, text) if where in _UNIQUE else _classify_cached(where, text)
             if reason is not None:
                 problems.append(Problem(path=where, reason=reason, kind="direct_identifier"))
     return problems
+
+
+# Event ids differ in every event: caching them would only evict the values that do repeat.
+_UNIQUE = frozenset({"id", "ce_id"})
+
+
+@cache
+def _accessors(
+    model: type[BaseModel],
+) -> tuple[tuple[str, Callable[[object], object] | None, FieldPath], ...]:
+    """Per open path: its dotted name and a C-level getter (None for paths through lists)."""
+    return tuple(
+        (".".join(path), None if "*" in path else attrgetter(".".join(path)), path)
+        for path in open_paths(model)
+    )
 
 
 @cache
@@ -121,18 +145,6 @@ def _open(annotation: object, metadata: list[object]) -> list[FieldPath]:
     return []
 
 
-def _values(model: BaseModel, path: FieldPath) -> list[tuple[str, str]]:
-    if "*" in path:
-        return list(_items(model, path, ""))
-    # The common case, kept flat because it runs for every event.
-    value: object = model
-    for name in path:
-        value = getattr(value, name, None)
-        if value is None:
-            return []
-    return [(".".join(path), value)] if isinstance(value, str) else []
-
-
 def _items(obj: object, path: FieldPath, where: str) -> Iterator[tuple[str, str]]:
     if not path:
         if isinstance(obj, str):
@@ -162,8 +174,6 @@ def _walk(path: str, value: object) -> Iterator[tuple[str, str]]:
             yield from _walk(f"{path}[{index}]", item)
 
 
-# Sources, agencies and admin1 codes repeat from event to event; most lookups are hits.
-@lru_cache(maxsize=8192)
 def _classify(path: str, value: str) -> str | None:
     if "@" in value and _EMAIL.search(value):
         return REASONS["email"]
@@ -183,6 +193,10 @@ def _classify(path: str, value: str) -> str | None:
             continue
         return REASONS[kind]
     return None
+
+
+# Sources, agencies and admin1 codes repeat from event to event; most lookups are hits.
+_classify_cached = lru_cache(maxsize=8192)(_classify)
 
 
 def _candidates(value: str) -> list[str]:

@@ -13,9 +13,12 @@ from services.cli import (
     contracts_bench_cmd,
     contracts_cmd,
     db_cmd,
+    db_migrate_cmd,
     kafka_cmd,
     rules_cmd,
+    serve_cmd,
     synthetic_cmd,
+    topics_cmd,
 )
 
 app = typer.Typer(
@@ -30,6 +33,9 @@ app = typer.Typer(
 app.command("config")(config_cmd.show_config)
 app.add_typer(kafka_cmd.app, name="kafka")
 app.add_typer(db_cmd.app, name="db")
+db_cmd.app.command("migrate")(db_migrate_cmd.migrate)
+app.add_typer(serve_cmd.app, name="serve")
+app.add_typer(topics_cmd.app, name="topics")
 app.add_typer(rules_cmd.app, name="rules")
 app.command("route")(rules_cmd.route)
 app.add_typer(bench_cmd.app, name="bench")

@@ -127,3 +127,24 @@ class AuditLogRow(SQLModel, table=True):
     target: str = Field(sa_type=String(200))
     at: datetime = Field(sa_type=UtcDateTime)
     detail: dict[str, Any] = Field(sa_column=Column(Document, nullable=False))
+
+
+class ApiTokenRow(SQLModel, table=True):
+    """An API token: only an HMAC of its secret is stored; the secret is shown once at creation."""
+
+    __tablename__ = "api_tokens"
+    __table_args__ = (
+        CheckConstraint(
+            "role IN ('publisher', 'operator', 'caseworker', 'monitor', 'admin')",
+            name="ck_api_tokens_role",
+        ),
+    )
+
+    token_id: str = Field(sa_type=String(16), primary_key=True)
+    agency: str = Field(sa_type=AGENCY)
+    role: str = Field(sa_type=String(20))
+    secret_hmac: str = Field(sa_type=String(64))
+    label: str = Field(default="", sa_type=String(120))
+    created_at: datetime = Field(sa_type=UtcDateTime)
+    expires_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UtcDateTime)

@@ -2,10 +2,9 @@
 
 import pytest
 
-from schemas.envelope import parse_binary, parse_structured
+from schemas.envelope import ArrivalEvent, parse_binary, parse_structured
 from schemas.errors import ContractError
 from schemas.identifiers import REASONS, identify, open_paths
-from schemas.envelope import ArrivalEvent
 from tests.unit.schemas.examples import NOW, arrival, binary, raw, referral_update, set_path
 
 pytestmark = pytest.mark.unit

@@ -10,7 +10,7 @@ from schemas.cases import CaseChangeV1
 from schemas.deadletters import DeadLetterV1
 from schemas.errors import Problem
 from schemas.flows import FlowAggregateV1
-from schemas.topics import TOPICS, TOPIC_BY_NAME, EVENTS_INBOUND, RULES
+from schemas.topics import EVENTS_INBOUND, RULES, TOPIC_BY_NAME, TOPICS
 
 pytestmark = pytest.mark.unit
 AT = datetime(2026, 11, 29, 10, tzinfo=UTC)

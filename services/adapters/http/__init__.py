@@ -1,0 +1,1 @@
+"""What every mixflow HTTP API shares: problem+json errors and bearer-token authentication."""
