@@ -177,10 +177,14 @@ def _walk(path: str, value: object) -> Iterator[tuple[str, str]]:
 def _classify(path: str, value: str) -> str | None:
     if "@" in value and _EMAIL.search(value):
         return REASONS["email"]
-    # Every other kind has a space (a name) or at least six digits: skip the regex otherwise.
-    encoded = value.encode()
-    if " " not in value and len(encoded) - len(encoded.translate(None, b"0123456789")) < 6:
-        return None
+    if " " not in value:
+        # Without a space no kind but e-mail is longer than 35 characters (a UUID is 36), and
+        # every kind but a name has at least six digits: skip the regex in those cases.
+        if len(value) > _LONGEST_UNSPACED and ":" not in value and "/" not in value:
+            return None
+        encoded = value.encode()
+        if len(encoded) - len(encoded.translate(None, b"0123456789")) < 6:
+            return None
     in_data = path == "data" or path.startswith(("data.", "data["))
     for candidate in _candidates(value):
         match = _WHOLE.fullmatch(candidate)
@@ -194,6 +198,8 @@ def _classify(path: str, value: str) -> str | None:
         return REASONS[kind]
     return None
 
+
+_LONGEST_UNSPACED = 35  # an IBAN or a phone number with separators, at most
 
 # Sources, agencies and admin1 codes repeat from event to event; most lookups are hits.
 _classify_cached = lru_cache(maxsize=8192)(_classify)
