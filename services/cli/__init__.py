@@ -17,6 +17,7 @@ from services.cli import (
     kafka_cmd,
     rules_cmd,
     serve_cmd,
+    stack_cmd,
     synthetic_cmd,
     topics_cmd,
 )
@@ -30,6 +31,10 @@ app = typer.Typer(
     add_completion=False,
 )
 
+app.command("up")(stack_cmd.stack_up)
+app.command("down")(stack_cmd.stack_down)
+app.command("status")(stack_cmd.stack_status)
+app.command("demo")(stack_cmd.run_demo)
 app.command("config")(config_cmd.show_config)
 app.add_typer(kafka_cmd.app, name="kafka")
 app.add_typer(db_cmd.app, name="db")
