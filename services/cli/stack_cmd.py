@@ -8,10 +8,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from rich.table import Table
 
+from services.adapters.settings import mask_url
 from services.cli.output import fail, load_settings
 from services.stack import demo as demo_run
+from services.stack import infrastructure
 from services.stack.infrastructure import tokens_file
 from services.stack.lifecycle import StackError, down, status, up
+from services.stack.readiness import group_ready, http_ready
 
 console = Console()
 
@@ -106,3 +109,35 @@ def _print_summary(summary: demo_run.DemoSummary) -> None:
     frameworks = ", ".join(f"{k}: {v}" for k, v in sorted(summary.by_framework.items()))
     console.print(f"referrals by framework: {frameworks}")
     console.print(f"aggregate cells published for monitoring: {summary.aggregate_cells}")
+
+
+def stack_init() -> None:
+    """Prepare a deployment: migrate the database, create topics, publish the default ruleset."""
+    settings = load_settings()
+    try:
+        url = infrastructure.prepare_database(settings)
+        created = infrastructure.create_topics(settings)
+        published = infrastructure.publish_default_ruleset(settings)
+    except Exception as exc:  # the first failure is reported once, without a traceback
+        fail(f"initialisation failed: {type(exc).__name__}: {exc}")
+    console.print(
+        f"database at {mask_url(url)} migrated; {len(created)} topics created; "
+        + ("default ruleset published" if published else "a ruleset was already published")
+    )
+
+
+def health_group(
+    name: str = typer.Argument(..., help="Consumer group, without topic prefix."),
+) -> None:
+    """Exit 0 when the consumer group is stable with members (a worker's health check)."""
+    kafka = load_settings().kafka
+    if not group_ready(kafka, f"{kafka.topic_prefix}{name}"):
+        fail(f"consumer group {name} has no active members")
+    typer.echo("ok")
+
+
+def health_url(url: str = typer.Argument(..., help="URL to GET, e.g. /healthz/ready.")) -> None:
+    """Exit 0 when the URL answers below 500 (an API's health check)."""
+    if not http_ready(url):
+        fail(f"{url} is not ready")
+    typer.echo("ok")

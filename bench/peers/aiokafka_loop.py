@@ -1,0 +1,53 @@
+"""Peer: the simplest consume -> validate -> route -> produce loop a Python team would write.
+
+Same parser, same engine and same decision encoding as the router, on a bare aiokafka consumer
+and producer: what the router's own machinery is measured against.
+"""
+
+import asyncio
+from datetime import UTC, datetime
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from schemas.errors import ContractError
+from services.domain.rules import CompiledRuleset
+from services.router.handlers import parse_record
+
+
+async def run_plain_loop(
+    bootstrap: str, source: str, sink: str, group: str, ruleset: CompiledRuleset, expected: int
+) -> float:
+    """Route `expected` records from `source` to `sink`; return the seconds it took."""
+    consumer = AIOKafkaConsumer(
+        source, bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False,
+        auto_offset_reset="earliest", max_poll_records=2000,
+    )
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5,
+                                enable_idempotence=True, max_batch_size=256 * 1024)
+    await consumer.start()
+    await producer.start()
+    done = 0
+    started = None
+    try:
+        while done < expected:
+            batches = await consumer.getmany(timeout_ms=200, max_records=2000)
+            if started is None and batches:
+                started = asyncio.get_running_loop().time()
+            now = datetime.now(UTC)
+            futures = []
+            for records in batches.values():
+                for record in records:
+                    try:
+                        event = parse_record(record, now=now)
+                    except ContractError:
+                        continue
+                    value = ruleset.route(event, now=now).to_contract().model_dump_json()  # type: ignore[arg-type]
+                    futures.append(await producer.send(sink, value.encode(), key=record.key))
+                    done += 1
+            if futures:
+                await asyncio.gather(*futures)
+                await consumer.commit()
+    finally:
+        await consumer.stop()
+        await producer.stop()
+    return asyncio.get_running_loop().time() - (started or 0.0)
