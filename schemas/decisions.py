@@ -25,6 +25,7 @@ from schemas.codes import (
     MovementReason,
     NationalityCode,
     PersonRef,
+    ReintegrationNeed,
     ReturnType,
     Sex,
     SiteType,
@@ -161,6 +162,11 @@ class DecisionFacts(Contract):
     host_country: CountryCode | None = None
     return_country: CountryCode | None = None
     months_abroad: Annotated[int, Field(ge=0, le=600)] | None = None
+    asylum_intent: bool | None = None
+    """Arrivals only: the person expressed an intention to seek asylum."""
+    fear_of_return: bool | None = None
+    reintegration_needs: tuple[ReintegrationNeed, ...] = ()
+    """Returns only: the needs the returnee cited (categories, not case notes)."""
 
 
 class DecisionV1(Contract):

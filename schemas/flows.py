@@ -1,8 +1,11 @@
 """`org.mixflow.flow-aggregate.v1`: one cell of the monitored flows, on `mixflow.flows.aggregates`.
 
 A cell counts events (or referrals) in one hour or day for one combination of closed dimensions
-(e.g. nationality x age band x pathway). Small cells are suppressed for monitoring (PRODUCT.md §3):
-a suppressed cell has `suppressed=true` and no `count` at all, so the number cannot leak.
+(e.g. nationality x age band x pathway). The flows service publishes a fixed catalogue: per
+window and measure the total (no dimensions) and one table per dimension, each suppressed with its
+total so that no hidden cell can be recomputed from what is published. Small cells are
+suppressed for monitoring (PRODUCT.md §3): a suppressed cell has `suppressed=true` and no
+`count` at all, so the number cannot leak.
 """
 
 from datetime import timedelta
@@ -17,9 +20,12 @@ FLOW_AGGREGATE_V1 = "org.mixflow.flow-aggregate.v1"
 
 Granularity = Literal["hour", "day"]
 WINDOW: dict[Granularity, timedelta] = {"hour": timedelta(hours=1), "day": timedelta(days=1)}
-Measure = Literal["events", "referrals"]
+Measure = Literal["events", "arrivals", "returns", "referrals", "outcomes"]
+"""`arrivals`/`returns` count people, `referrals` (person, pathway) pairs, `outcomes` referral
+outcomes from case changes; `events` counts arrivals and returns together."""
 Dimension = Literal[
     "event_type",
+    "event_kind",
     "country",
     "admin1",
     "site_type",
@@ -31,12 +37,16 @@ Dimension = Literal[
     "travel_mode",
     "origin_country",
     "movement_reason",
+    "reintegration_need",
+    "protection_signal",
     "return_type",
     "host_country",
     "return_country",
     "pathway",
     "framework",
     "urgency",
+    "outcome",
+    "sla",
     "agency",
 ]
 """The keys a cell may be cut by: codes only, nothing that narrows a cell to a person."""

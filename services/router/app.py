@@ -8,11 +8,25 @@ from pathlib import Path
 import faust
 from aiokafka import ConsumerRecord
 
-from schemas.topics import DECISIONS, EVENTS_DEADLETTER, EVENTS_INBOUND, REFERRAL_UPDATES, RULES
-from services.adapters.batch_stream import BatchLoop, LoopConfig, Outgoing
+from schemas.topics import (
+    DECISIONS,
+    EVENTS_DEADLETTER,
+    EVENTS_INBOUND,
+    REFERRAL_UPDATES,
+    ROUTER_DEDUP,
+    RULES,
+)
+from services.adapters.batch_stream import LoopConfig, Outgoing
 from services.adapters.clock import Clock, SystemClock
 from services.adapters.kafka import topic_name
 from services.adapters.settings import Settings
+from services.adapters.worker import worker_app
+from services.router.dedup import (
+    DedupBatchLoop,
+    DedupMemory,
+    RestoreOnAssignment,
+    ensure_dedup_topic,
+)
 from services.router.handlers import RouterTopics, route_records
 from services.router.rulesets import ActiveRuleset, RulesFollower, load_default
 
@@ -38,25 +52,48 @@ class RouterService:
             decisions=topic_name(kafka, DECISIONS),
             deadletter=topic_name(kafka, EVENTS_DEADLETTER),
             referral_updates=topic_name(kafka, REFERRAL_UPDATES),
+            dedup=topic_name(kafka, ROUTER_DEDUP),
         )
         self.follower = RulesFollower(kafka, self.active, topic_name(kafka, RULES))
-        self.loop = BatchLoop(
+        self.group_id = f"{kafka.topic_prefix}{GROUP_ID}"
+        self.memory = DedupMemory(
+            settings.router.dedup_max_entries, settings.router.dedup_ttl_h * 3600
+        )
+        self._settings = settings
+        self.loop = DedupBatchLoop(
             kafka,
             LoopConfig(
-                group_id=f"{kafka.topic_prefix}{GROUP_ID}",
+                group_id=self.group_id,
                 topics=(topic_name(kafka, EVENTS_INBOUND),),
                 client_id="mixflow-router",
             ),
             self.handle,
+            listener=RestoreOnAssignment(kafka, self.topics.dedup, self.memory),
         )
 
     def handle(self, records: Sequence[ConsumerRecord[bytes, bytes]]) -> list[Outgoing]:
         # One read of the reference per batch: the whole batch uses one ruleset version.
-        return route_records(
-            records, self.active.compiled, now=self.clock.now(), topics=self.topics
+        duplicates = self.memory.duplicates
+        out = route_records(
+            records,
+            self.active.compiled,
+            now=self.clock.now(),
+            topics=self.topics,
+            memory=self.memory,
+            group=self.group_id,
         )
+        if self.memory.duplicates > duplicates:
+            log.info(
+                "dropped %d re-sent events (%d in total)",
+                self.memory.duplicates - duplicates,
+                self.memory.duplicates,
+            )
+        return out
 
     async def run(self) -> None:
+        await asyncio.to_thread(
+            ensure_dedup_topic, self._settings.kafka, self.topics.dedup, self._settings.router
+        )
         follower = asyncio.create_task(self.follower.run())
         try:
             await asyncio.wait_for(self.follower.caught_up.wait(), timeout=60)
@@ -72,18 +109,5 @@ class RouterService:
 
 
 def create_faust_app(settings: Settings, *, clock: Clock | None = None) -> faust.App:
-    """The router as a Faust app: the worker gives it lifecycle, signals and logging."""
-    app = faust.App(
-        "mixflow-router",
-        broker=f"kafka://{settings.kafka.bootstrap}",
-        store="memory://",
-        datadir=str(settings.state_dir / "faust" / "router"),
-        web_enabled=False,
-    )
-    service = RouterService(settings, clock=clock)
-
-    async def route_inbound() -> None:
-        await service.run()
-
-    app.task(route_inbound)
-    return app
+    """The router under a Faust worker, which gives it lifecycle, signals and logging."""
+    return worker_app(settings, "router", RouterService(settings, clock=clock).run)

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -148,3 +149,126 @@ class ApiTokenRow(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UtcDateTime)
     expires_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class FlowCellRow(SQLModel, table=True):
+    """One finest flow cell counted by one partition of the flows service, for history queries.
+
+    The flows service adds each batch's increments in the same transaction that records the
+    counted ids (`flow_seen`), so a redelivered record never counts twice; queries sum
+    partitions and derive every marginal. Person-level data never lands here: a cell holds
+    codes only, and monitors see it only through the suppressing API.
+    """
+
+    __tablename__ = "flow_cells"
+    __table_args__ = (Index("ix_flow_cells_query", "measure", "granularity", "window_start"),)
+
+    part: int = Field(sa_type=Integer, primary_key=True, sa_column_kwargs={"autoincrement": False})
+    measure: str = Field(sa_type=String(12), primary_key=True)
+    granularity: str = Field(sa_type=String(8), primary_key=True)
+    window_start: int = Field(
+        sa_type=BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    late: bool = Field(primary_key=True)
+    coords: str = Field(sa_type=String(512), primary_key=True)
+    count: int = Field(sa_type=BigInteger)
+
+
+class FlowSeenRow(SQLModel, table=True):
+    """Ids the flows service has counted (decision ids, `case:sequence` of changes).
+
+    Claimed in the counting transaction; rows older than the de-duplication horizon are
+    deleted, which bounds the table by the event rate times that horizon.
+    """
+
+    __tablename__ = "flow_seen"
+    __table_args__ = (Index("ix_flow_seen_seen_at", "seen_at"),)
+
+    ident: str = Field(sa_type=String(80), primary_key=True)
+    seen_at: datetime = Field(sa_type=UtcDateTime)
+
+
+class FlowPersonRow(SQLModel, table=True):
+    """Country, sex and age band of a person the flows service counted, to place outcomes.
+
+    Codes only, under the pseudonym; never served: monitors see suppressed aggregates only.
+    """
+
+    __tablename__ = "flow_people"
+
+    person_ref: str = Field(sa_type=TOKEN, primary_key=True)
+    facts: str = Field(sa_type=String(40))
+
+
+class FlowWatermarkRow(SQLModel, table=True):
+    """Event-time watermark of one partition of one input stream: what counts as late."""
+
+    __tablename__ = "flow_watermarks"
+
+    part: int = Field(sa_type=Integer, primary_key=True, sa_column_kwargs={"autoincrement": False})
+    stream: str = Field(sa_type=String(12), primary_key=True)
+    watermark: int = Field(sa_type=BigInteger)
+
+
+class OutboxRow(SQLModel, table=True):
+    """Records written with the changes they report, published by the relay after commit.
+
+    `id` orders publication; for one case it follows commit order, because writers of a case
+    hold its row lock. `published_at` is set once the broker acknowledged the record.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("message_id", name="uq_outbox_message_id"),
+        # The relay reads unpublished rows in id order; pruning reads by publication time.
+        Index("ix_outbox_published_at_id", "published_at", "id"),
+    )
+
+    id: int | None = Field(
+        default=None,
+        primary_key=True,
+        sa_type=BigInteger().with_variant(Integer(), "sqlite"),
+    )
+    message_id: str = Field(sa_type=String(80))
+    topic: str = Field(sa_type=String(120))
+    key: str = Field(sa_type=String(80))
+    payload: str = Field(sa_type=String())
+    created_at: datetime = Field(sa_type=UtcDateTime)
+    published_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class RulesetVersionRow(SQLModel, table=True):
+    """One stored version of a routing ruleset: draft, approved, active or retired.
+
+    `content` is the canonical JSON of the `Ruleset` (what is published and digested), `source`
+    the YAML the operator wrote and `source_file` its name (so findings keep their file:line).
+    A rollback is a new version whose `restores` names the version whose content it carries.
+    """
+
+    __tablename__ = "ruleset_versions"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('draft', 'approved', 'active', 'retired')",
+            name="ck_ruleset_versions_status",
+        ),
+        Index("ix_ruleset_versions_status", "ruleset_id", "status"),
+    )
+
+    ruleset_id: str = Field(sa_type=String(80), primary_key=True)
+    version: int = Field(
+        sa_type=Integer, primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    status: str = Field(sa_type=String(10))
+    content: str = Field(sa_type=Text)
+    source: str = Field(sa_type=Text)
+    source_file: str = Field(sa_type=String(200))
+    digest: str = Field(sa_type=String(71))  # `sha256:` + 64 hex
+    author: str = Field(sa_type=String(120))
+    comment: str = Field(sa_type=String(500))
+    created_at: datetime = Field(sa_type=UtcDateTime)
+    approved_by: str | None = Field(default=None, sa_type=String(120))
+    approved_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    published_by: str | None = Field(default=None, sa_type=String(120))
+    published_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    retired_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    restores: int | None = Field(default=None, sa_type=Integer)

@@ -109,6 +109,8 @@ def facts_of(data: Any, event_type: str) -> DecisionFacts:
             travel_mode=data.journey.mode,
             origin_country=data.journey.origin_country,
             movement_reasons=tuple(data.movement_reasons),
+            asylum_intent=data.protection.asylum_intent,
+            fear_of_return=data.protection.fear_of_return,
             **common,
         )
     return DecisionFacts(
@@ -118,5 +120,7 @@ def facts_of(data: Any, event_type: str) -> DecisionFacts:
         host_country=data.host_country,
         return_country=data.return_country,
         months_abroad=data.months_abroad,
+        fear_of_return=data.protection.fear_of_return,
+        reintegration_needs=tuple(data.reintegration_needs),
         **common,
     )

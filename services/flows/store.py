@@ -1,0 +1,176 @@
+"""Flow history in the database: cell increments per partition, counted ids, watermarks.
+
+The counting transaction (`FlowCellStore.transaction`) is the only writer: it claims record ids,
+reads and moves watermarks and adds increments, so the stored counts are exactly the records
+counted once. Queries sum partitions and derive every marginal (`cells`).
+"""
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Engine, delete, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from services.adapters.db.tables import FlowCellRow, FlowPersonRow, FlowSeenRow, FlowWatermarkRow
+from services.domain.flows import CellKey
+from services.domain.flows.keys import Measure
+from services.domain.flows.windows import Granularity, epoch_seconds
+from services.flows.cellkeys import TableKey, decode_coords, encode_coords
+
+Window = tuple[str, str, int]
+"""(measure, granularity, window start in epoch seconds)."""
+
+_CHUNK = 1000
+CELLS: Any = FlowCellRow.__table__  # type: ignore[attr-defined]
+SEEN: Any = FlowSeenRow.__table__  # type: ignore[attr-defined]
+PEOPLE: Any = FlowPersonRow.__table__  # type: ignore[attr-defined]
+MARKS: Any = FlowWatermarkRow.__table__  # type: ignore[attr-defined]
+
+
+def _chunks(rows: Sequence[Any]) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(rows), _CHUNK):
+        yield rows[start : start + _CHUNK]
+
+
+class FlowTransaction:
+    """The writes of one counted batch, on one connection inside one transaction."""
+
+    def __init__(self, connection: Connection, insert: Any, now: datetime) -> None:
+        self._c = connection
+        self._insert = insert
+        self._now = now
+        self._marks: dict[tuple[int, str], int] | None = None
+        self.touched: set[Window] = set()
+
+    def claim(self, idents: Sequence[str]) -> set[str]:
+        """Record ids not seen before, now recorded as seen (duplicates in `idents` once)."""
+        fresh: set[str] = set()
+        unique = list(dict.fromkeys(idents))
+        for chunk in _chunks(unique):
+            statement = (
+                self._insert(SEEN)
+                .values([{"ident": i, "seen_at": self._now} for i in chunk])
+                .on_conflict_do_nothing(index_elements=["ident"])
+                .returning(SEEN.c.ident)
+            )
+            fresh.update(self._c.execute(statement).scalars())
+        return fresh
+
+    def watermark(self, part: int, stream: str) -> int | None:
+        if self._marks is None:
+            rows = self._c.execute(select(MARKS.c.part, MARKS.c.stream, MARKS.c.watermark))
+            self._marks = {(p, s): w for p, s, w in rows}
+        return self._marks.get((part, stream))
+
+    def set_watermark(self, part: int, stream: str, watermark: int) -> None:
+        statement = self._insert(MARKS).values(part=part, stream=stream, watermark=watermark)
+        self._c.execute(
+            statement.on_conflict_do_update(
+                index_elements=["part", "stream"], set_={"watermark": statement.excluded.watermark}
+            )
+        )
+
+    def remember(self, people: dict[str, str]) -> None:
+        rows = [{"person_ref": ref, "facts": facts} for ref, facts in sorted(people.items())]
+        for chunk in _chunks(rows):
+            statement = self._insert(PEOPLE).values(list(chunk))
+            self._c.execute(
+                statement.on_conflict_do_update(
+                    index_elements=["person_ref"], set_={"facts": statement.excluded.facts}
+                )
+            )
+
+    def people(self, refs: Iterable[str]) -> dict[str, str]:
+        wanted = list(refs)
+        found: dict[str, str] = {}
+        for chunk in _chunks(wanted):
+            rows = self._c.execute(
+                select(PEOPLE.c.person_ref, PEOPLE.c.facts).where(PEOPLE.c.person_ref.in_(chunk))
+            )
+            found.update({ref: facts for ref, facts in rows})
+        return found
+
+    def add(self, deltas: Sequence[tuple[TableKey, int]]) -> None:
+        """Add increments to cells; sorted so concurrent writers lock rows in one order."""
+        rows = sorted(
+            (
+                {
+                    "part": key.part,
+                    "measure": key.cell.measure,
+                    "granularity": key.cell.granularity,
+                    "window_start": key.cell.window,
+                    "late": key.late,
+                    "coords": encode_coords(key.cell.coords),
+                    "count": count,
+                }
+                for key, count in deltas
+            ),
+            key=lambda r: (
+                r["measure"],
+                r["granularity"],
+                r["window_start"],
+                r["late"],
+                r["coords"],
+            ),
+        )
+        for chunk in _chunks(rows):
+            statement = self._insert(CELLS).values(list(chunk))
+            self._c.execute(
+                statement.on_conflict_do_update(
+                    index_elements=[c.name for c in CELLS.primary_key.columns],
+                    set_={"count": CELLS.c.count + statement.excluded["count"]},
+                )
+            )
+        self.touched |= {(k.cell.measure, k.cell.granularity, k.cell.window) for k, _ in deltas}
+
+
+class FlowCellStore:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
+
+    @contextmanager
+    def transaction(self, now: datetime) -> Iterator[FlowTransaction]:
+        with self._engine.begin() as connection:
+            yield FlowTransaction(connection, self._insert, now)
+
+    def forget_before(self, horizon: datetime) -> int:
+        """Drop counted ids older than the de-duplication horizon; return how many."""
+        with self._engine.begin() as connection:
+            result = connection.execute(delete(SEEN).where(SEEN.c.seen_at < horizon))
+        return int(result.rowcount or 0)
+
+    def cells(
+        self,
+        measures: Iterable[Measure],
+        granularity: Granularity,
+        start: datetime,
+        end: datetime,
+        *,
+        late: bool = False,
+    ) -> dict[CellKey, int]:
+        """On-time (or too-late) cells of windows starting in [start, end), partitions summed."""
+        statement = (
+            select(CELLS.c.measure, CELLS.c.window_start, CELLS.c.coords, func.sum(CELLS.c.count))
+            .where(
+                CELLS.c.measure.in_(list(measures)),
+                CELLS.c.granularity == granularity,
+                CELLS.c.window_start >= epoch_seconds(start),
+                CELLS.c.window_start < epoch_seconds(end),
+                CELLS.c.late == late,
+            )
+            .group_by(CELLS.c.measure, CELLS.c.window_start, CELLS.c.coords)
+        )
+        with self._engine.connect() as connection:
+            result = connection.execute(statement).all()
+        return {
+            CellKey(measure, granularity, window, decode_coords(coords)): int(total)
+            for measure, window, coords, total in result
+        }
+
+
+def dedup_horizon(now: datetime, days: int) -> datetime:
+    return now - timedelta(days=days)
