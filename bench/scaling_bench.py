@@ -1,0 +1,226 @@
+"""How the router scales: worker processes x partitions, and cost as the event volume grows.
+
+    .venv/bin/python bench/scaling_bench.py [--volumes 10000,100000] [--workers 1,2]
+        [--partitions 1,4,12] [--bootstrap 127.0.0.1:9092]
+
+For each volume an inbound topic per partition count is filled once (events are generated once
+and given fresh ids per copy, so the router's de-duplication never drops one). Then for every
+(workers, partitions) pair the router runs as that many separate worker processes in one
+consumer group until the decisions topic holds every event. Throughput is measured on the
+decisions themselves: events / (last decision's Kafka timestamp - first one's), so process
+start-up and group joins are not counted. RSS of every worker is sampled twice a second; memory
+is flat when the last fifth of the samples is within `--flat-tolerance` of the second fifth
+(the first fifth is start-up). Writes bench/results/scaling-<UTC timestamp>.json.
+
+1M events take several minutes to generate and route on a 2-core machine: pass
+`--volumes 10000,100000,1000000` when there is time.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from random import Random
+from typing import Any
+
+import orjson
+import psutil
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from schemas.topics import DECISIONS, EVENTS_DEADLETTER, EVENTS_INBOUND, REFERRAL_UPDATES, RULES
+from services.adapters.kafka import ensure_topics, topic_name
+from services.adapters.settings import KafkaSettings, Settings
+from services.domain.synthetic import PROFILES, generate
+
+RESULTS = Path(__file__).resolve().parent / "results"
+POOL = 10_000
+
+
+def event_pool(seed: int) -> list[tuple[bytes, bytes, bytes]]:
+    """(key, value, original id) of POOL generated events, stamped a minute ago."""
+    stamp = (datetime.now(UTC) - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    start = datetime.now(UTC) - timedelta(hours=1)
+    return [
+        (e["subject"].encode(), orjson.dumps({**e, "time": stamp}), e["id"].encode())
+        for e in generate(PROFILES["mixed"], Random(seed), start=start, count=POOL)
+    ]
+
+
+def fill(bootstrap: str, topic: str, pool: list[tuple[bytes, bytes, bytes]], count: int) -> None:
+    """`count` events from the pool, each copy with an id of its own (uuid-shaped)."""
+    producer = KafkaProducer(
+        bootstrap_servers=bootstrap, acks=1, linger_ms=20, batch_size=512 * 1024
+    )
+    run = uuid.uuid4().hex[:12]
+    for n in range(count):
+        key, value, original = pool[n % len(pool)]
+        fresh = f"{n:08x}-0000-4000-8000-{run}".encode()
+        producer.send(topic, key=key, value=value.replace(original, fresh, 1))
+    producer.flush()
+    producer.close()
+
+
+def decisions_span(bootstrap: str, topic: str) -> tuple[int, float]:
+    """(records, seconds between the first and last record's timestamps) of `topic`."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+    ends, starts = consumer.end_offsets(parts), consumer.beginning_offsets(parts)
+    stamps = []
+    for tp in parts:
+        for offset in {starts[tp], ends[tp] - 1} if ends[tp] > starts[tp] else ():
+            consumer.assign([tp])
+            consumer.seek(tp, offset)
+            polled = consumer.poll(timeout_ms=5000, max_records=1)
+            stamps.extend(r.timestamp for rs in polled.values() for r in rs)
+    consumer.close()
+    total = sum(ends[tp] - starts[tp] for tp in parts)
+    return total, (max(stamps) - min(stamps)) / 1000 if stamps else 0.0
+
+
+def run_workers(
+    bootstrap: str, prefix: str, partitions: int, workers: int, expected: int, timeout_s: float
+) -> dict[str, Any]:
+    env = {
+        **os.environ,
+        "MIXFLOW_KAFKA__BOOTSTRAP": bootstrap,
+        "MIXFLOW_KAFKA__TOPIC_PREFIX": prefix,
+        "MIXFLOW_KAFKA__PARTITIONS": str(partitions),
+    }
+    procs = [
+        subprocess.Popen(
+            [sys.executable, __file__, "--worker"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(workers)
+    ]
+    meters = [psutil.Process(p.pid) for p in procs]
+    samples: list[list[int]] = [[] for _ in procs]
+    decisions = topic_name(KafkaSettings(topic_prefix=prefix), DECISIONS)
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap)
+    parts = [TopicPartition(decisions, p) for p in range(partitions)]
+    deadline = time.monotonic() + timeout_s
+    cpu0 = time.monotonic()
+    try:
+        while time.monotonic() < deadline:
+            for n, meter in enumerate(meters):
+                samples[n].append(meter.memory_info().rss)
+            if sum(consumer.end_offsets(parts).values()) >= expected:
+                break
+            time.sleep(0.5)
+        cpu = sum(m.cpu_times().user + m.cpu_times().system for m in meters)
+    finally:
+        consumer.close()
+        for proc in procs:
+            proc.send_signal(signal.SIGTERM)
+        for proc in procs:
+            proc.wait(timeout=60)
+    routed, span = decisions_span(bootstrap, decisions)
+    return {
+        "routed": routed,
+        "eps": round(routed / span) if span else None,
+        "span_s": round(span, 2),
+        "cpu_s_per_1k_events": round(1000 * cpu / max(routed, 1), 3),
+        "wall_s": round(time.monotonic() - cpu0, 1),
+        "rss_mb": [memory(s) for s in samples],
+    }
+
+
+def memory(samples: list[int]) -> dict[str, Any]:
+    fifth = max(1, len(samples) // 5)
+    early = statistics.median(samples[fifth : 2 * fifth] or samples)
+    late = statistics.median(samples[-fifth:])
+    return {
+        "peak": round(max(samples) / 2**20, 1),
+        "early": round(early / 2**20, 1),
+        "late": round(late / 2**20, 1),
+        "samples": len(samples),
+    }
+
+
+def worker() -> None:
+    """One router worker process (the orchestrator starts these and stops them by pid)."""
+    from services.router.app import RouterService
+
+    service = RouterService(Settings())
+    loop = asyncio.new_event_loop()
+    loop.add_signal_handler(signal.SIGTERM, service.stop)
+    loop.run_until_complete(service.run())
+
+
+def prepare(kafka: KafkaSettings) -> None:
+    names = [
+        topic_name(kafka, t)
+        for t in (EVENTS_INBOUND, DECISIONS, EVENTS_DEADLETTER, REFERRAL_UPDATES)
+    ]
+    ensure_topics(kafka, [(n, False) for n in names])
+    ensure_topics(kafka, [(topic_name(kafka, RULES), True)], partitions=1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--volumes", default="10000,100000")
+    parser.add_argument("--workers", default="1,2")
+    parser.add_argument("--partitions", default="1,4,12")
+    parser.add_argument("--bootstrap", default="127.0.0.1:9092")
+    parser.add_argument("--flat-tolerance", type=float, default=0.10)
+    args = parser.parse_args()
+    if args.worker:
+        worker()
+        return
+    pool = event_pool(int.from_bytes(os.urandom(4), "big"))
+    runs = []
+    for volume in (int(v) for v in args.volumes.split(",")):
+        for partitions in (int(p) for p in args.partitions.split(",")):
+            for workers in (int(w) for w in args.workers.split(",")):
+                prefix = f"scale{uuid.uuid4().hex[:6]}."
+                kafka = KafkaSettings(
+                    bootstrap=args.bootstrap, partitions=partitions, topic_prefix=prefix
+                )
+                prepare(kafka)
+                fill(args.bootstrap, topic_name(kafka, EVENTS_INBOUND), pool, volume)
+                figures = run_workers(
+                    args.bootstrap,
+                    prefix,
+                    partitions,
+                    workers,
+                    volume,
+                    timeout_s=max(120, volume / 200),
+                )
+                flat = all(
+                    m["late"] <= m["early"] * (1 + args.flat_tolerance) for m in figures["rss_mb"]
+                )
+                runs.append(
+                    {
+                        "events": volume,
+                        "partitions": partitions,
+                        "workers": workers,
+                        **figures,
+                        "memory_flat": flat,
+                    }
+                )
+                print(json.dumps(runs[-1]), flush=True)
+    result = {
+        "runs": runs,
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "cpus": os.cpu_count(),
+    }
+    RESULTS.mkdir(exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    (RESULTS / f"scaling-{stamp}.json").write_text(json.dumps(result, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
