@@ -11,6 +11,7 @@ Downstream sinks are idempotent on ids, so a batch replayed after a crash create
 """
 
 import asyncio
+import inspect
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -45,8 +46,14 @@ class LoopConfig:
     auto_offset_reset: str = "earliest"
 
 
-BatchHandler = Callable[[Sequence[ConsumerRecord[bytes, bytes]]], Sequence[Outgoing]]
-"""Turns a fetched batch into the records to produce. Must not raise for bad input."""
+BatchHandler = Callable[
+    [Sequence[ConsumerRecord[bytes, bytes]]],
+    Sequence[Outgoing] | Awaitable[Sequence[Outgoing]],
+]
+"""Turns a fetched batch into the records to produce. Must not raise for bad input.
+
+A coroutine function is awaited: a handler that writes to a database does so before the loop
+produces its records and commits the batch's offsets."""
 
 
 @dataclass
@@ -148,7 +155,8 @@ class BatchLoop:
         if not fetched:
             return
         records = [record for batch in fetched.values() for record in batch]
-        outgoing = self._handle(records)
+        handled = self._handle(records)
+        outgoing = await handled if inspect.isawaitable(handled) else handled
         await send_all(producer, outgoing)
         await consumer.commit(next_offsets(fetched))
         self.stats.batches += 1

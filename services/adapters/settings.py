@@ -72,11 +72,72 @@ class ApiSettings(BaseModel):
     rules_port: int = Field(default=8084, ge=1, le=65535)
     max_request_bytes: int = Field(default=1_048_576, ge=1024)
     max_batch_events: int = Field(default=500, ge=1)
+    ingest_rate_per_s: float = Field(default=2000.0, gt=0)
+    """Events per second each ingest token may publish, sustained (token bucket)."""
+    ingest_burst: int = Field(default=5000, ge=1)
+    """Events a token may publish at once above the sustained rate (bucket size)."""
+    publish_timeout_s: float = Field(default=10.0, gt=0, le=300)
+    """How long the ingest API waits for the broker's acknowledgement before answering 503."""
 
 
 class PrivacySettings(BaseModel):
     suppression_threshold: int = Field(default=5, ge=1, le=100)
     """Counts from 1 to threshold-1 are hidden from monitors."""
+
+
+class FlowsSettings(BaseModel):
+    """The flows service: event-time windows, de-duplication, batching and publishing."""
+
+    grace_s: int = Field(default=3600, ge=0, le=30 * 86400)
+    """How long after its end a window still counts late events (event time)."""
+    dedup_days: int = Field(default=7, ge=1, le=365)
+    """How long a decision id is remembered to drop a redelivered decision."""
+    batch_size: int = Field(default=1000, ge=1, le=100_000)
+    batch_within_s: float = Field(default=0.25, gt=0, le=60)
+    flush_interval_s: float = Field(default=1.0, gt=0, le=3600)
+    """How often counted cells are stored for history (what the API reads)."""
+    publish_interval_s: float = Field(default=10.0, gt=0, le=3600)
+    """How often the aggregates of changed windows are recomputed and published."""
+    dashboard_poll_s: int = Field(default=3, ge=1, le=300)
+
+
+class CaseworkSettings(BaseModel):
+    """The casework worker (decisions, referral updates, SLA timer, outbox) and the cases API."""
+
+    batch_size: int = Field(default=2000, ge=1, le=100_000)
+    """Records fetched and written in one transaction."""
+    sla_interval_s: float = Field(default=30.0, gt=0, le=86400)
+    """How often the worker looks for overdue referrals."""
+    sla_batch: int = Field(default=1000, ge=1, le=100_000)
+    outbox_interval_s: float = Field(default=1.0, gt=0, le=3600)
+    """How often the worker publishes outbox rows it did not write (API updates, a crash)."""
+    outbox_batch: int = Field(default=5000, ge=1, le=100_000)
+    outbox_retention_h: int = Field(default=24, ge=0, le=24 * 365)
+    """Published outbox rows are kept this long for inspection, then pruned."""
+    page_size: int = Field(default=50, ge=1, le=1000)
+    max_page_size: int = Field(default=500, ge=1, le=10_000)
+    directory_file: Path | None = None
+    """The service directory; unset means `routing_rules/directory.yaml` of this release."""
+
+
+class RouterSettings(BaseModel):
+    """The router: how many (source, id) pairs it remembers to drop re-sent events, and how long."""
+
+    dedup_max_entries: int = Field(default=200_000, ge=1, le=50_000_000)
+    """Per inbound partition; the oldest are forgotten first."""
+    dedup_ttl_h: float = Field(default=168.0, gt=0, le=24 * 365)
+    """By event time; also the retention of the `mixflow.router.dedup` topic."""
+
+
+class RulesAdminSettings(BaseModel):
+    """The rules API and `mixflow rules` administration commands."""
+
+    simulation_max_events: int = Field(default=100_000, ge=1, le=10_000_000)
+    """Most recent inbound events a simulation routes (the API's bound; the CLI's default)."""
+    simulation_time_budget_s: float = Field(default=60.0, gt=0, le=3600)
+    """A simulation stops (and says so in its report) once it has run this long."""
+    simulation_examples: int = Field(default=5, ge=0, le=100)
+    """Example event ids kept per pathway gained or lost and per safeguard fired."""
 
 
 class TelemetrySettings(BaseModel):
@@ -104,6 +165,10 @@ class Settings(BaseSettings):
     postgres: PostgresSettings = PostgresSettings()
     api: ApiSettings = ApiSettings()
     privacy: PrivacySettings = PrivacySettings()
+    flows: FlowsSettings = FlowsSettings()
+    casework: CaseworkSettings = CaseworkSettings()
+    router: RouterSettings = RouterSettings()
+    rules_admin: RulesAdminSettings = RulesAdminSettings()
     telemetry: TelemetrySettings = TelemetrySettings()
 
     @model_validator(mode="after")

@@ -21,6 +21,10 @@ def worker_app(settings: Settings, name: str, run: Callable[[], Awaitable[None]]
         store="memory://",
         datadir=str(datadir),
         web_enabled=False,
+        # The app's own consumer subscribes to nothing, but it still holds a group membership:
+        # a short session lets a restarted worker rejoin at once after a crash.
+        broker_session_timeout=10.0,
+        broker_heartbeat_interval=3.0,
     )
 
     async def main() -> None:

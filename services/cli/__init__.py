@@ -8,17 +8,25 @@ import typer
 
 from services.cli import (
     anonymise_cmd,
+    casework_cmd,
     bench_cmd,
+    bench_e2e_cmd,
     config_cmd,
     contracts_bench_cmd,
     contracts_cmd,
     db_cmd,
     db_migrate_cmd,
+    deadletter_cmd,
+    flows_cmd,
+    ingest_cmd,
     kafka_cmd,
+    publish_cmd,
+    rules_admin_cmd,
     rules_cmd,
     serve_cmd,
     stack_cmd,
     synthetic_cmd,
+    tokens_cmd,
     topics_cmd,
 )
 
@@ -35,13 +43,24 @@ app.command("up")(stack_cmd.stack_up)
 app.command("down")(stack_cmd.stack_down)
 app.command("status")(stack_cmd.stack_status)
 app.command("demo")(stack_cmd.run_demo)
+app.command("init")(stack_cmd.stack_init)
+health = typer.Typer(help="Health checks for containers and probes.", no_args_is_help=True)
+health.command("group")(stack_cmd.health_group)
+health.command("url")(stack_cmd.health_url)
+app.add_typer(health, name="health")
 app.command("config")(config_cmd.show_config)
 app.add_typer(kafka_cmd.app, name="kafka")
 app.add_typer(db_cmd.app, name="db")
 db_cmd.app.command("migrate")(db_migrate_cmd.migrate)
 app.add_typer(serve_cmd.app, name="serve")
+serve_cmd.app.command("casework")(casework_cmd.serve_casework)
+serve_cmd.app.command("cases-api")(casework_cmd.serve_cases_api)
+serve_cmd.app.command("flows")(flows_cmd.serve_flows)
+serve_cmd.app.command("flows-api")(flows_cmd.serve_flows_api)
 app.add_typer(topics_cmd.app, name="topics")
 app.add_typer(rules_cmd.app, name="rules")
+rules_admin_cmd.register(rules_cmd.app)
+serve_cmd.app.command("rules-api")(rules_admin_cmd.serve_rules_api)
 app.command("route")(rules_cmd.route)
 app.add_typer(bench_cmd.app, name="bench")
 bench_cmd.app.command("engine")(rules_cmd.bench_engine)
@@ -50,6 +69,11 @@ app.command("validate")(contracts_cmd.validate)
 app.command("generate")(synthetic_cmd.generate_events)
 app.command("anonymise")(anonymise_cmd.anonymise)
 bench_cmd.app.command("contracts")(contracts_bench_cmd.contracts)
+serve_cmd.app.command("ingest")(ingest_cmd.serve_ingest)
+app.add_typer(tokens_cmd.app, name="tokens")
+app.command("publish")(publish_cmd.publish)
+app.add_typer(deadletter_cmd.app, name="deadletter")
+bench_cmd.app.command("e2e")(bench_e2e_cmd.bench_e2e)
 # Further areas register here, one line each.
 
 

@@ -11,7 +11,14 @@ from types import TracebackType
 from typing import Self
 
 from schemas.codes import ReferralStatus
-from services.domain.cases.model import AuditEntry, Case, EventKey, Referral, TimelineEntry
+from services.domain.cases.model import (
+    AuditEntry,
+    Case,
+    EventKey,
+    OutboxMessage,
+    Referral,
+    TimelineEntry,
+)
 from services.domain.errors import StaleReferralError
 
 
@@ -24,6 +31,7 @@ class MemoryState:
     timeline: dict[tuple[str, int], TimelineEntry] = field(default_factory=dict)
     events: dict[EventKey, datetime] = field(default_factory=dict)
     audit: list[AuditEntry] = field(default_factory=list)
+    outbox: list[OutboxMessage] = field(default_factory=list)
 
     def copy(self) -> "MemoryState":
         return MemoryState(
@@ -32,6 +40,7 @@ class MemoryState:
             dict(self.timeline),
             dict(self.events),
             list(self.audit),
+            list(self.outbox),
         )
 
 
@@ -133,6 +142,14 @@ class MemoryAuditLog:
         return [e for e in self.state.audit if target is None or e.target == target]
 
 
+class MemoryOutbox:
+    def __init__(self, state: MemoryState) -> None:
+        self.state = state
+
+    def add_many(self, messages: Sequence[OutboxMessage]) -> None:
+        self.state.outbox.extend(messages)
+
+
 class InMemoryUnitOfWork:
     """Several units of work built on one `MemoryState` share it, like sessions on a database."""
 
@@ -147,6 +164,7 @@ class InMemoryUnitOfWork:
         self.timeline = MemoryTimelineRepository(self._working)
         self.events = MemoryProcessedEvents(self._working)
         self.audit = MemoryAuditLog(self._working)
+        self.outbox = MemoryOutbox(self._working)
         return self
 
     def __exit__(
@@ -158,7 +176,7 @@ class InMemoryUnitOfWork:
         self.rollback()
 
     def commit(self) -> None:
-        for name in ("cases", "referrals", "timeline", "events", "audit"):
+        for name in ("cases", "referrals", "timeline", "events", "audit", "outbox"):
             setattr(self.state, name, getattr(self._working, name))
         self._working = self._working.copy()
         self._rebind()
@@ -169,5 +187,6 @@ class InMemoryUnitOfWork:
         self._rebind()
 
     def _rebind(self) -> None:
-        for repo in (self.cases, self.referrals, self.timeline, self.events, self.audit):
+        repos = (self.cases, self.referrals, self.timeline, self.events, self.audit, self.outbox)
+        for repo in repos:
             repo.state = self._working

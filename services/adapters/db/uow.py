@@ -6,6 +6,8 @@ from typing import Self
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from services.adapters.db.case_queries import SqlCaseQueries
+from services.adapters.db.outbox import SqlOutbox
 from services.adapters.db.repository import (
     SqlAuditLog,
     SqlCaseRepository,
@@ -28,6 +30,9 @@ class SqlUnitOfWork:
     timeline: SqlTimelineRepository
     events: SqlProcessedEvents
     audit: SqlAuditLog
+    outbox: SqlOutbox
+    queries: SqlCaseQueries
+    """Read-side queries of the cases API (filters, pages); not part of the domain's port."""
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self.session_factory = session_factory
@@ -39,6 +44,8 @@ class SqlUnitOfWork:
         self.timeline = SqlTimelineRepository(self.session)
         self.events = SqlProcessedEvents(self.session)
         self.audit = SqlAuditLog(self.session)
+        self.outbox = SqlOutbox(self.session)
+        self.queries = SqlCaseQueries(self.session)
         return self
 
     def __exit__(

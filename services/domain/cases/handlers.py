@@ -2,6 +2,8 @@
 
 Each handler is one transaction. Decisions are idempotent on their event (source, id): the
 event is claimed first, and an event claimed before changes nothing. Time is a parameter.
+What a transaction publishes (case changes, alerts) is written to the outbox inside it, so it
+is published if and only if the changes it reports were committed.
 """
 
 from collections.abc import Iterable
@@ -11,6 +13,7 @@ from schemas.decisions import DecisionV1
 from schemas.events.referral_update import ReferralUpdateData
 from services.domain.cases.intake import DecisionIntake, intake_from_decision, update_from_contract
 from services.domain.cases.model import Case, EventKey, Referral
+from services.domain.cases.outbound import decision_messages, overdue_messages, status_messages
 from services.domain.cases.ports import UnitOfWork
 from services.domain.cases.recording import (
     DecisionRecorded,
@@ -53,6 +56,7 @@ def apply_decisions(
             cases[intake.person_ref] = result.case
             recorded.append(result)
         _save(uow, recorded)
+        uow.outbox.add_many([m for r in recorded for m in decision_messages(r, at=now)])
         uow.commit()
     return recorded
 
@@ -84,6 +88,7 @@ def apply_referral_update(
         uow.referrals.save_status(changed.referral, expected=referral.status)
         uow.cases.save_many([changed.case])
         uow.timeline.add_many([changed.entry])
+        uow.outbox.add_many(status_messages(changed, at=now))
         uow.commit()
     return changed
 
@@ -93,8 +98,8 @@ def raise_overdue_alerts(
 ) -> list[OverdueRecorded]:
     """Mark overdue referrals alerted and return each breach once, never twice.
 
-    The marker is committed before the caller publishes: a crash in between loses an alert
-    rather than repeating alerts on every restart.
+    The marker and the alert (in the outbox) are committed together: the alert is published
+    exactly when the marker is set, so a restart neither loses nor repeats it.
     """
     _require_aware(now)
     with uow:
@@ -109,6 +114,7 @@ def raise_overdue_alerts(
             recorded.append(result)
         uow.cases.save_many(cases.values())
         uow.timeline.add_many([r.entry for r in recorded])
+        uow.outbox.add_many([m for r in recorded for m in overdue_messages(r, at=now)])
         uow.commit()
     return recorded
 

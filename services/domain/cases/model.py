@@ -95,3 +95,19 @@ class AuditEntry:
     target: str
     at: datetime
     detail: dict[str, DetailValue] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxMessage:
+    """A record to publish once the transaction that wrote it commits (transactional outbox).
+
+    `message_id` is deterministic, so a record published twice (a crash between the broker's
+    acknowledgement and marking it published) is recognisable as the same message. `topic` is
+    the canonical name of `schemas.topics`; the publisher adds the deployment's prefix.
+    """
+
+    message_id: str
+    topic: str
+    key: str
+    payload: str
+    at: datetime

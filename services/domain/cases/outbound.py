@@ -3,11 +3,17 @@
 A change's `sequence` is the timeline position of the entry it reports, so a consumer can match
 published changes with the case's timeline. `decision_made` entries are not published (the
 decision topic already carries them), which leaves gaps in the sequence, never reorders it.
+
+`*_messages` wrap the same records as outbox messages with deterministic ids: a change is
+`<case_id>/<sequence>`, an alert `<referral_id>/sla-breach` (one breach per referral).
 """
+
+from datetime import datetime
 
 from schemas.alerts import SlaBreachAlertV1
 from schemas.cases import CaseChangeKind, CaseChangeV1
-from services.domain.cases.model import Case, Referral, TimelineEntry, TimelineKind
+from schemas.topics import ALERTS, CASES_CHANGES
+from services.domain.cases.model import Case, OutboxMessage, Referral, TimelineEntry, TimelineKind
 from services.domain.cases.recording import DecisionRecorded, OverdueRecorded, StatusChanged
 
 _PUBLISHED: dict[TimelineKind, CaseChangeKind] = {
@@ -85,3 +91,31 @@ def _referral_fields(referral: Referral) -> dict[str, object]:
         "ruleset_id": referral.provenance.ruleset_id,
         "ruleset_version": referral.provenance.ruleset_version,
     }
+
+
+def decision_messages(recorded: DecisionRecorded, *, at: datetime) -> list[OutboxMessage]:
+    return [change_message(change, at=at) for change in decision_changes(recorded)]
+
+
+def status_messages(changed: StatusChanged, *, at: datetime) -> list[OutboxMessage]:
+    return [change_message(status_change(changed), at=at)]
+
+
+def overdue_messages(recorded: OverdueRecorded, *, at: datetime) -> list[OutboxMessage]:
+    """The breach as a case change and as an alert, written together so both or neither go."""
+    alert = breach_alert(recorded)
+    key = alert.referral_id
+    return [
+        change_message(overdue_change(recorded), at=at),
+        OutboxMessage(f"{key}/sla-breach", ALERTS, key, alert.model_dump_json(), at),
+    ]
+
+
+def change_message(change: CaseChangeV1, *, at: datetime) -> OutboxMessage:
+    return OutboxMessage(
+        f"{change.case_id}/{change.sequence}",
+        CASES_CHANGES,
+        change.person_ref,
+        change.model_dump_json(),
+        at,
+    )

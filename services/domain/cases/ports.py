@@ -10,7 +10,14 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from schemas.codes import ReferralStatus
-from services.domain.cases.model import AuditEntry, Case, EventKey, Referral, TimelineEntry
+from services.domain.cases.model import (
+    AuditEntry,
+    Case,
+    EventKey,
+    OutboxMessage,
+    Referral,
+    TimelineEntry,
+)
 
 
 class CaseRepository(Protocol):
@@ -62,14 +69,27 @@ class AuditLog(Protocol):
         """Entries in the order they were written, optionally for one target."""
 
 
+class Outbox(Protocol):
+    def add_many(self, messages: Sequence[OutboxMessage]) -> None:
+        """Queue records for publication; they become visible to the relay only on commit."""
+
+
 class UnitOfWork(Protocol):
     """One transaction over every repository; leaving the block without `commit` rolls back."""
 
-    cases: CaseRepository
-    referrals: ReferralRepository
-    timeline: TimelineRepository
-    events: ProcessedEvents
-    audit: AuditLog
+    # Read-only members, so implementations may declare their concrete repository types.
+    @property
+    def cases(self) -> CaseRepository: ...
+    @property
+    def referrals(self) -> ReferralRepository: ...
+    @property
+    def timeline(self) -> TimelineRepository: ...
+    @property
+    def events(self) -> ProcessedEvents: ...
+    @property
+    def audit(self) -> AuditLog: ...
+    @property
+    def outbox(self) -> Outbox: ...
 
     def __enter__(self) -> Self: ...
 

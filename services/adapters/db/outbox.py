@@ -1,0 +1,124 @@
+"""The transactional outbox in SQL: written inside a unit of work, drained by one relay at a time.
+
+`SqlOutbox` is the unit of work's door (the `Outbox` port). `OutboxReader` is the relay's: it
+takes the oldest unpublished rows in a transaction that excludes other relays (an advisory
+transaction lock on PostgreSQL; SQLite's write lock, taken at BEGIN, already excludes them), so
+rows leave in id order, and marks them published in that same transaction after the broker
+acknowledged them. A crash before that commit leaves them unpublished: they are sent again,
+under the same message ids.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, Table, delete, func, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from services.adapters.db.tables import OutboxRow
+from services.domain.cases.model import OutboxMessage
+
+RELAY_LOCK = 0x6D78_6F62  # "mxob": the advisory lock key only outbox relays take
+CHUNK = 1000
+
+
+def _table() -> Table:
+    table: Table = OutboxRow.__table__  # type: ignore[attr-defined]
+    return table
+
+
+class SqlOutbox:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add_many(self, messages: Sequence[OutboxMessage]) -> None:
+        if not messages:
+            return
+        rows = [
+            {
+                "message_id": m.message_id,
+                "topic": m.topic,
+                "key": m.key,
+                "payload": m.payload,
+                "created_at": m.at,
+            }
+            for m in messages
+        ]
+        self.session.execute(_table().insert(), rows)
+
+
+@dataclass(frozen=True, slots=True)
+class PendingMessage:
+    row_id: int
+    message_id: str
+    topic: str
+    key: str
+    payload: str
+
+
+class PendingBatch:
+    """Unpublished rows held by this relay until `mark_published` or `release`."""
+
+    def __init__(self, session: Session, messages: list[PendingMessage]) -> None:
+        self._session = session
+        self.messages = messages
+
+    def mark_published(self, at: datetime) -> None:
+        table = _table()
+        ids = [m.row_id for m in self.messages]
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start : start + CHUNK]
+            self._session.execute(
+                update(table).where(table.c.id.in_(chunk)).values(published_at=at)
+            )
+        self._session.commit()
+
+    def release(self) -> None:
+        self._session.close()
+
+
+class OutboxReader:
+    """The relay's side of the outbox: take pending rows, count them, prune published ones."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    def take(self, limit: int) -> PendingBatch:
+        """The oldest unpublished rows, or none while another relay holds the outbox."""
+        session = self._sessions()
+        try:
+            if not _relay_lock(session):
+                return PendingBatch(session, [])
+            table = _table()
+            query = (
+                select(table.c.id, table.c.message_id, table.c.topic, table.c.key, table.c.payload)
+                .where(table.c.published_at.is_(None))
+                .order_by(table.c.id)
+                .limit(limit)
+            )
+            messages = [PendingMessage(*row) for row in session.execute(query)]
+        except BaseException:
+            session.close()
+            raise
+        return PendingBatch(session, messages)
+
+    def pending(self) -> int:
+        with self._sessions() as session:
+            table = _table()
+            query = select(func.count()).select_from(table).where(table.c.published_at.is_(None))
+            return int(session.execute(query).scalar_one())
+
+    def prune(self, published_before: datetime) -> int:
+        """Delete rows published before the cutoff; return how many went."""
+        table = _table()
+        with self._sessions() as session:
+            result = session.execute(delete(table).where(table.c.published_at < published_before))
+            session.commit()
+        return int(cast(CursorResult[Any], result).rowcount)
+
+
+def _relay_lock(session: Session) -> bool:
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    return bool(session.execute(select(func.pg_try_advisory_xact_lock(RELAY_LOCK))).scalar_one())

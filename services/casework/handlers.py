@@ -1,0 +1,162 @@
+"""Plain functions the casework loop calls: a batch of records in, dead letters out.
+
+Decisions of a batch are written in one transaction (`apply_decisions`); each referral update
+in its own, so one refused update never holds back the others. What the transactions publish
+is in the outbox when they return; only refusals come back, as dead letters to produce.
+"""
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from pydantic import ValidationError
+
+from schemas.decisions import DecisionV1
+from schemas.envelope import ReferralUpdateEvent, parse_binary, parse_structured
+from schemas.errors import ContractError, Problem, problems_from
+from schemas.topics import EVENTS_DEADLETTER
+from services.adapters.batch_stream import Outgoing
+from services.casework.deadletters import InboundRecord, dead_letter
+from services.domain.cases import EventKey, apply_decisions, apply_referral_update
+from services.domain.cases.ports import UnitOfWork
+from services.domain.directory import Directory
+from services.domain.errors import (
+    ReferralNotAssignedError,
+    StaleReferralError,
+    TransitionError,
+    UnknownReferralError,
+)
+
+log = logging.getLogger(__name__)
+UowFactory = Callable[[], UnitOfWork]
+
+
+@dataclass(frozen=True, slots=True)
+class CaseworkTopics:
+    """The deployed names of the topics casework reads and writes dead letters to."""
+
+    decisions: str
+    referral_updates: str
+    deadletter: str = EVENTS_DEADLETTER
+
+
+@dataclass
+class BatchOutcome:
+    decisions: int = 0
+    updates: int = 0
+    letters: list[Outgoing] = field(default_factory=list)
+
+
+def handle_batch(
+    uow: UowFactory,
+    records: Sequence[InboundRecord],
+    *,
+    directory: Directory,
+    now: datetime,
+    topics: CaseworkTopics,
+) -> BatchOutcome:
+    """Apply a fetched batch: its decisions first, in order, then its referral updates."""
+    outcome = BatchOutcome()
+    decisions: list[DecisionV1] = []
+    updates: list[tuple[InboundRecord, ReferralUpdateEvent]] = []
+    for record in records:
+        if record.topic == topics.decisions:
+            decision = _decision(record, now, topics, outcome)
+            if decision is not None:
+                decisions.append(decision)
+            continue
+        event = _update(record, now, topics, outcome)
+        if event is not None:
+            updates.append((record, event))
+    if decisions:
+        outcome.decisions = len(apply_decisions(uow(), decisions, directory=directory, now=now))
+    for record, event in updates:
+        problem = apply_update(uow, event, now=now)
+        if problem is None:
+            outcome.updates += 1
+        else:
+            outcome.letters.append(_letter(record, [problem], event.agency, now, topics))
+    return outcome
+
+
+def apply_update(uow: UowFactory, event: ReferralUpdateEvent, *, now: datetime) -> Problem | None:
+    """Apply one referral update; the reason it was refused, if it was."""
+    key = EventKey(event.source, event.id)
+    for attempt in (1, 2):
+        try:
+            apply_referral_update(uow(), event.data, now=now, event=key)
+            return None
+        except StaleReferralError:
+            # Another writer moved the referral between read and write: decide again on the
+            # new status, once; a second race is reported rather than retried forever.
+            if attempt == 2:
+                return Problem(
+                    path="data.status",
+                    reason="the referral changed concurrently; send the update again",
+                    kind="inconsistent",
+                )
+        except TransitionError as exc:
+            return Problem(
+                path="data.status",
+                reason=f"{exc.from_status} -> {exc.to_status} refused: {exc.reason}",
+                kind="inconsistent",
+            )
+        except UnknownReferralError:
+            return Problem(
+                path="data.referral_id", reason="no referral with this id", kind="inconsistent"
+            )
+        except ReferralNotAssignedError:
+            return Problem(
+                path="data.by_agency",
+                reason="the referral is not assigned to this agency",
+                kind="inconsistent",
+            )
+    return None
+
+
+def parse_update(record: InboundRecord, *, now: datetime) -> object:
+    """A record in either CloudEvents mode: `ce_*` headers mean binary mode."""
+    value = record.value or b""
+    headers = dict(record.headers)
+    if "ce_type" in headers or "ce_specversion" in headers:
+        return parse_binary(headers, value, now=now)
+    return parse_structured(value, now=now)
+
+
+def _decision(
+    record: InboundRecord, now: datetime, topics: CaseworkTopics, outcome: BatchOutcome
+) -> DecisionV1 | None:
+    try:
+        return DecisionV1.model_validate_json(record.value or b"")
+    except ValidationError as exc:
+        log.error("a decision breaks its contract at %s/%s", record.partition, record.offset)
+        outcome.letters.append(_letter(record, problems_from(exc), None, now, topics))
+        return None
+
+
+def _update(
+    record: InboundRecord, now: datetime, topics: CaseworkTopics, outcome: BatchOutcome
+) -> ReferralUpdateEvent | None:
+    try:
+        event = parse_update(record, now=now)
+    except ContractError as exc:
+        outcome.letters.append(_letter(record, exc.problems, None, now, topics))
+        return None
+    if not isinstance(event, ReferralUpdateEvent):
+        problem = Problem(
+            path="type", reason="only referral updates belong on this topic", kind="invalid_value"
+        )
+        outcome.letters.append(_letter(record, [problem], None, now, topics))
+        return None
+    return event
+
+
+def _letter(
+    record: InboundRecord,
+    problems: Sequence[Problem],
+    agency: str | None,
+    now: datetime,
+    topics: CaseworkTopics,
+) -> Outgoing:
+    return dead_letter(record, problems, agency=agency, now=now, topic=topics.deadletter)

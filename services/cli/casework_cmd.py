@@ -1,0 +1,48 @@
+"""`mixflow serve casework` and `mixflow serve cases-api`: the case-management processes."""
+
+import logging
+
+from services.adapters.db.migrate import current_revision, head_revision
+from services.adapters.settings import Settings, mask_url
+from services.cli.output import fail, load_settings
+
+
+def serve_casework() -> None:
+    """Persist decisions and referral updates, raise SLA alerts, publish case changes."""
+    import faust
+
+    from services.casework.app import create_faust_app
+
+    settings = _migrated_settings()
+    logging.basicConfig(level=settings.log_level)
+    worker = faust.Worker(
+        create_faust_app(settings), loglevel=settings.log_level.lower(), quiet=True
+    )
+    worker.execute_from_commandline()
+
+
+def serve_cases_api() -> None:
+    """Serve the cases API (cases, referrals, timelines, status updates, directory)."""
+    import uvicorn
+
+    from services.casework.api import create_api
+
+    settings = _migrated_settings()
+    logging.basicConfig(level=settings.log_level)
+    uvicorn.run(
+        create_api(settings),
+        host=settings.api.host,
+        port=settings.api.cases_port,
+        log_level=settings.log_level.lower(),
+    )
+
+
+def _migrated_settings() -> Settings:
+    # Refuse to start on an old schema rather than fail on the first batch or request.
+    settings = load_settings()
+    url = settings.effective_database_url
+    current, head = current_revision(url), head_revision()
+    if current != head:
+        found = current or "empty"
+        fail(f"{mask_url(url)} is at schema {found}, not {head}: run `mixflow db migrate`")
+    return settings
