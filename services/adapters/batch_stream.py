@@ -13,15 +13,19 @@ Downstream sinks are idempotent on ids, so a batch replayed after a crash create
 import asyncio
 import inspect
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.structs import OffsetAndMetadata
 
 from services.adapters.kafka import aiokafka_options
 from services.adapters.settings import KafkaSettings
+
+if TYPE_CHECKING:
+    from services.adapters.loop_telemetry import LoopInstruments
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +123,7 @@ class BatchLoop:
         *,
         producer: AIOKafkaProducer | None = None,
         before_batch: Callable[[], Awaitable[None]] | None = None,
+        instruments: "LoopInstruments | None" = None,
     ) -> None:
         self._settings = settings
         self._config = config
@@ -126,6 +131,7 @@ class BatchLoop:
         self._producer = producer
         self._owns_producer = producer is None
         self._before_batch = before_batch
+        self._instruments = instruments
         self._stopping = asyncio.Event()
         self.stats = LoopStats()
 
@@ -154,11 +160,22 @@ class BatchLoop:
         )
         if not fetched:
             return
+        started = time.perf_counter()
         records = [record for batch in fetched.values() for record in batch]
+        instruments = self._instruments
+        spans = instruments.start_spans(records) if instruments else None
         handled = self._handle(records)
         outgoing = await handled if inspect.isawaitable(handled) else handled
+        if instruments is not None:
+            outgoing = instruments.link_outgoing(records, spans, outgoing)
         await send_all(producer, outgoing)
         await consumer.commit(next_offsets(fetched))
+        if instruments is not None:
+            instruments.finish(records, spans, len(outgoing), started)
+            for tp, batch in fetched.items():
+                highwater = consumer.highwater(tp)
+                if highwater is not None:
+                    instruments.set_lag(tp.topic, tp.partition, highwater - batch[-1].offset - 1)
         self.stats.batches += 1
         self.stats.consumed += len(records)
         self.stats.produced += len(outgoing)

@@ -76,6 +76,8 @@ class ApiSettings(BaseModel):
     """Events per second each ingest token may publish, sustained (token bucket)."""
     ingest_burst: int = Field(default=5000, ge=1)
     """Events a token may publish at once above the sustained rate (bucket size)."""
+    token_cache_s: float = Field(default=2.0, ge=0, le=300)
+    """How long the ingest API reuses a verified token; a revocation takes effect within it."""
     publish_timeout_s: float = Field(default=10.0, gt=0, le=300)
     """How long the ingest API waits for the broker's acknowledgement before answering 503."""
 
@@ -142,8 +144,12 @@ class RulesAdminSettings(BaseModel):
 
 class TelemetrySettings(BaseModel):
     exporter: Literal["none", "console", "otlp"] = "none"
-    otlp_endpoint: str = "http://127.0.0.1:4317"
+    otlp_endpoint: str = "http://127.0.0.1:4318"
+    """OTLP over HTTP (the collector's port 4318)."""
     service_namespace: str = "mixflow"
+    metrics_port_base: int = Field(default=9464, ge=0, le=65000)
+    """Workers serve Prometheus metrics on base + 0 (router), 1 (casework), 2 (flows); 0: off.
+    APIs serve theirs on `/metrics` of their own port."""
 
 
 class Settings(BaseSettings):

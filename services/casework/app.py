@@ -23,7 +23,9 @@ from services.adapters.db.engine import create_engine_for
 from services.adapters.db.outbox import OutboxReader
 from services.adapters.db.uow import SqlUnitOfWork, session_factory_for
 from services.adapters.kafka import topic_name
+from services.adapters.loop_telemetry import LoopInstruments
 from services.adapters.settings import Settings
+from services.adapters.telemetry import Telemetry
 from services.adapters.worker import worker_app
 from services.casework.directory import load_directory
 from services.casework.handlers import CaseworkTopics, handle_batch
@@ -45,8 +47,10 @@ class CaseworkService:
         clock: Clock | None = None,
         engine: Engine | None = None,
         directory: Directory | None = None,
+        telemetry: Telemetry | None = None,
     ) -> None:
         self.clock = clock or SystemClock()
+        self.telemetry = telemetry
         self.config = settings.casework
         self.engine = engine or create_engine_for(settings.effective_database_url)
         sessions = session_factory_for(self.engine)
@@ -136,6 +140,9 @@ class CaseworkService:
             self.handle,
             producer=producer,
             before_batch=self.tick,
+            instruments=(
+                LoopInstruments(self.telemetry, "casework", GROUP_ID) if self.telemetry else None
+            ),
         )
         if self._stopping:
             self._loop.stop()
@@ -152,9 +159,11 @@ class CaseworkService:
             self._loop.stop()
 
 
-def create_faust_app(settings: Settings, *, clock: Clock | None = None) -> faust.App:
+def create_faust_app(
+    settings: Settings, *, clock: Clock | None = None, telemetry: Telemetry | None = None
+) -> faust.App:
     """The casework worker as a Faust app: the worker gives it lifecycle, signals and logging."""
-    service = CaseworkService(settings, clock=clock)
+    service = CaseworkService(settings, clock=clock, telemetry=telemetry)
 
     async def run_casework() -> None:
         topics = service.topics

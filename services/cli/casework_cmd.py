@@ -9,16 +9,10 @@ from services.cli.output import fail, load_settings
 
 def serve_casework() -> None:
     """Persist decisions and referral updates, raise SLA alerts, publish case changes."""
-    import faust
-
     from services.casework.app import create_faust_app
+    from services.cli.worker_cmd import run_worker
 
-    settings = _migrated_settings()
-    logging.basicConfig(level=settings.log_level)
-    worker = faust.Worker(
-        create_faust_app(settings), loglevel=settings.log_level.lower(), quiet=True
-    )
-    worker.execute_from_commandline()
+    run_worker(_migrated_settings(), "casework", lambda s, t: create_faust_app(s, telemetry=t))
 
 
 def serve_cases_api() -> None:

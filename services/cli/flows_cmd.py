@@ -7,16 +7,10 @@ from services.cli.output import load_settings
 
 def serve_flows() -> None:
     """Count decisions and case changes into windowed flow cells (under a Faust worker)."""
-    import faust
-
+    from services.cli.worker_cmd import run_worker
     from services.flows.app import create_faust_app
 
-    settings = load_settings()
-    logging.basicConfig(level=settings.log_level)
-    worker = faust.Worker(
-        create_faust_app(settings), loglevel=settings.log_level.lower(), quiet=True
-    )
-    worker.execute_from_commandline()
+    run_worker(load_settings(), "flows", lambda s, t: create_faust_app(s, telemetry=t))
 
 
 def serve_flows_api() -> None:

@@ -14,7 +14,9 @@ from services.adapters.batch_stream import BatchLoop, LoopConfig, Outgoing, prod
 from services.adapters.clock import Clock, SystemClock
 from services.adapters.db.engine import create_engine_for
 from services.adapters.kafka import topic_name
+from services.adapters.loop_telemetry import LoopInstruments
 from services.adapters.settings import Settings
+from services.adapters.telemetry import Telemetry
 from services.adapters.worker import worker_app
 from services.flows.counting import FlowCounter
 from services.flows.publisher import Publisher
@@ -39,9 +41,15 @@ class FlowsService:
     """Counts decisions and case changes exactly once; publishes changed windows on a timer."""
 
     def __init__(
-        self, settings: Settings, *, clock: Clock | None = None, engine: Engine | None = None
+        self,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        engine: Engine | None = None,
+        telemetry: Telemetry | None = None,
     ) -> None:
         kafka, flows = settings.kafka, settings.flows
+        self.telemetry = telemetry
         self.settings = settings
         self.clock = clock or SystemClock()
         self.store = FlowCellStore(engine or create_engine_for(settings.effective_database_url))
@@ -88,7 +96,10 @@ class FlowsService:
         producer = producer_for(kafka, "mixflow-flows")
         await producer.start()
         self.publisher.attach(AggregateSink(producer, topic_name(kafka, FLOWS_AGGREGATES)))
-        self.loop = BatchLoop(kafka, self.config, self.handle, producer=producer)
+        instruments = LoopInstruments(self.telemetry, "flows", GROUP_ID) if self.telemetry else None
+        self.loop = BatchLoop(
+            kafka, self.config, self.handle, producer=producer, instruments=instruments
+        )
         timers = [
             asyncio.create_task(self._publish_forever()),
             asyncio.create_task(self._forget_forever()),
@@ -109,6 +120,9 @@ class FlowsService:
             self.loop.stop()
 
 
-def create_faust_app(settings: Settings, *, engine: Engine | None = None) -> faust.App:
+def create_faust_app(
+    settings: Settings, *, engine: Engine | None = None, telemetry: Telemetry | None = None
+) -> faust.App:
     """The flows service under a Faust worker, which gives it lifecycle, signals and logging."""
-    return worker_app(settings, "flows", FlowsService(settings, engine=engine).run)
+    service = FlowsService(settings, engine=engine, telemetry=telemetry)
+    return worker_app(settings, "flows", service.run)
