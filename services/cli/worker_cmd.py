@@ -25,7 +25,6 @@ def run_worker(
             # Another worker of the same service on this host serves it already.
             log.warning("metrics port %s is taken; this worker serves no metrics", base)
     app = build(settings, telemetry)
-    worker = faust.Worker(
-        app, loglevel=settings.log_level.lower(), quiet=True, loghandlers=[handler]
-    )
+    app.conf.loghandlers = [handler]  # the worker installs the app's handlers when it starts
+    worker = faust.Worker(app, loglevel=settings.log_level.lower(), quiet=True)
     worker.execute_from_commandline()
