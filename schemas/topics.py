@@ -26,6 +26,8 @@ CASES_CHANGES = "mixflow.cases.changes"
 FLOWS_AGGREGATES = "mixflow.flows.aggregates"
 REFERRAL_UPDATES = "mixflow.referral-updates"
 ALERTS = "mixflow.alerts"
+ROUTER_DEDUP = "mixflow.router.dedup"
+"""The router's de-duplication memory (internal, compact+delete); the router creates it."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,9 +8,9 @@ import typer
 
 from services.cli import (
     anonymise_cmd,
-    casework_cmd,
     bench_cmd,
     bench_e2e_cmd,
+    casework_cmd,
     config_cmd,
     contracts_bench_cmd,
     contracts_cmd,

@@ -1,0 +1,26 @@
+"""`mixflow serve ingest`: the HTTP ingest API in the foreground (uvicorn)."""
+
+import logging
+
+import typer
+
+from services.cli.output import load_settings
+
+
+def serve_ingest(
+    host: str | None = typer.Option(None, help="Bind address (default: MIXFLOW_API__HOST)."),
+    port: int | None = typer.Option(None, help="Port (default: MIXFLOW_API__INGEST_PORT)."),
+) -> None:
+    """Accept CloudEvents over HTTP and produce them to the inbound topic (OpenAPI at /docs)."""
+    import uvicorn
+
+    from services.ingest.app import create_app
+
+    settings = load_settings()
+    logging.basicConfig(level=settings.log_level)
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.api.host,
+        port=port or settings.api.ingest_port,
+        log_level=settings.log_level.lower(),
+    )
