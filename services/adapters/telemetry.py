@@ -58,6 +58,7 @@ def setup_telemetry(
     *,
     processors: Sequence[SpanProcessor] = (),
     prometheus: bool = True,
+    metric_readers: Sequence[Any] = (),
 ) -> Telemetry:
     """Install tracer and meter providers for this process; tests pass in-memory processors."""
     resource = Resource.create(
@@ -71,7 +72,7 @@ def setup_telemetry(
     for processor in processors:
         provider.add_span_processor(processor)
     trace.set_tracer_provider(provider)
-    readers: list[Any] = []
+    readers: list[Any] = list(metric_readers)
     if prometheus:
         from opentelemetry.exporter.prometheus import PrometheusMetricReader
 

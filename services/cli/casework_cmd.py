@@ -1,7 +1,5 @@
 """`mixflow serve casework` and `mixflow serve cases-api`: the case-management processes."""
 
-import logging
-
 from services.adapters.db.migrate import current_revision, head_revision
 from services.adapters.settings import Settings, mask_url
 from services.cli.output import fail, load_settings
@@ -17,17 +15,16 @@ def serve_casework() -> None:
 
 def serve_cases_api() -> None:
     """Serve the cases API (cases, referrals, timelines, status updates, directory)."""
-    import uvicorn
-
     from services.casework.api import create_api
+    from services.cli.worker_cmd import run_api
 
     settings = _migrated_settings()
-    logging.basicConfig(level=settings.log_level)
-    uvicorn.run(
-        create_api(settings),
+    run_api(
+        settings,
+        "cases-api",
+        lambda s, _t: create_api(s),
         host=settings.api.host,
         port=settings.api.cases_port,
-        log_level=settings.log_level.lower(),
     )
 
 

@@ -1,7 +1,5 @@
 """`mixflow serve flows` and `mixflow serve flows-api`: the flows service and its HTTP API."""
 
-import logging
-
 from services.cli.output import load_settings
 
 
@@ -15,15 +13,14 @@ def serve_flows() -> None:
 
 def serve_flows_api() -> None:
     """Serve suppressed flow tables, indicators, HXL CSV and the dashboard to monitors."""
-    import uvicorn
-
+    from services.cli.worker_cmd import run_api
     from services.flows.api import create_api
 
     settings = load_settings()
-    logging.basicConfig(level=settings.log_level)
-    uvicorn.run(
-        create_api(settings),
+    run_api(
+        settings,
+        "flows-api",
+        lambda s, _t: create_api(s),
         host=settings.api.host,
         port=settings.api.flows_port,
-        log_level=settings.log_level.lower(),
     )

@@ -1,7 +1,5 @@
 """`mixflow serve ingest`: the HTTP ingest API in the foreground (uvicorn)."""
 
-import logging
-
 import typer
 
 from services.cli.output import load_settings
@@ -12,15 +10,15 @@ def serve_ingest(
     port: int | None = typer.Option(None, help="Port (default: MIXFLOW_API__INGEST_PORT)."),
 ) -> None:
     """Accept CloudEvents over HTTP and produce them to the inbound topic (OpenAPI at /docs)."""
-    import uvicorn
-
+    from services.cli.worker_cmd import run_api
     from services.ingest.app import create_app
 
     settings = load_settings()
-    logging.basicConfig(level=settings.log_level)
-    uvicorn.run(
-        create_app(settings),
+    run_api(
+        settings,
+        "ingest",
+        lambda s, t: create_app(s, telemetry=t),
         host=host or settings.api.host,
         port=port or settings.api.ingest_port,
-        log_level=settings.log_level.lower(),
+        needs_broker=True,
     )

@@ -7,7 +7,6 @@ team that keeps rules in git (`mixflow rules publish routing_rules/`). Who acts 
 """
 
 import getpass
-import logging
 import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -292,17 +291,17 @@ def audit(
 
 def serve_rules_api() -> None:
     """Serve the rules API to operators (drafts, diff, simulation, approval, publication)."""
-    import uvicorn
-
+    from services.cli.worker_cmd import run_api
     from services.rules_admin.api import create_api
 
     settings = load_settings()
-    logging.basicConfig(level=settings.log_level)
-    uvicorn.run(
-        create_api(settings),
+    run_api(
+        settings,
+        "rules-api",
+        lambda s, _t: create_api(s),
         host=settings.api.host,
         port=settings.api.rules_port,
-        log_level=settings.log_level.lower(),
+        needs_broker=True,
     )
 
 

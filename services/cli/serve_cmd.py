@@ -1,7 +1,5 @@
 """`mixflow serve <service>`: run one service in the foreground (what `mixflow up` starts)."""
 
-import logging
-
 import typer
 
 from services.cli.output import load_settings
@@ -12,13 +10,7 @@ app = typer.Typer(help="Run one mixflow service in the foreground.", no_args_is_
 @app.command("router")
 def router() -> None:
     """Validate inbound events and route them to pathways (a Faust worker)."""
-    import faust
-
+    from services.cli.worker_cmd import run_worker
     from services.router.app import create_faust_app
 
-    settings = load_settings()
-    logging.basicConfig(level=settings.log_level)
-    worker = faust.Worker(
-        create_faust_app(settings), loglevel=settings.log_level.lower(), quiet=True
-    )
-    worker.execute_from_commandline()
+    run_worker(load_settings(), "router", lambda s, t: create_faust_app(s, telemetry=t))

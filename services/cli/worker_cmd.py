@@ -4,6 +4,7 @@ import logging
 from collections.abc import Callable
 
 import faust
+from fastapi import FastAPI
 
 from services.adapters.settings import Settings
 from services.adapters.telemetry import Telemetry, serve_metrics, setup_logging, setup_telemetry
@@ -28,3 +29,30 @@ def run_worker(
     app.conf.loghandlers = [handler]  # the worker installs the app's handlers when it starts
     worker = faust.Worker(app, loglevel=settings.log_level.lower(), quiet=True)
     worker.execute_from_commandline()
+
+
+def run_api(
+    settings: Settings,
+    name: str,
+    build: Callable[[Settings, Telemetry], FastAPI],
+    *,
+    host: str,
+    port: int,
+    needs_broker: bool = False,
+) -> None:
+    """Serve one API with JSON logs, tracing, `/metrics` and `/healthz/live|ready`."""
+    import uvicorn
+    from prometheus_client import make_asgi_app
+
+    from services.adapters.db.engine import create_engine_for
+    from services.adapters.http.health import broker_check, database_check, health_router
+
+    setup_logging(settings.log_level)
+    telemetry = setup_telemetry(settings.telemetry, name)
+    app = build(settings, telemetry)
+    checks = {"database": database_check(create_engine_for(settings.effective_database_url))}
+    if needs_broker:
+        checks["broker"] = broker_check(settings.kafka)
+    app.include_router(health_router(checks))
+    app.mount("/metrics", make_asgi_app())
+    uvicorn.run(app, host=host, port=port, log_config=None, log_level=settings.log_level.lower())

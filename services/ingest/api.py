@@ -10,13 +10,12 @@ from schemas.errors import Problem
 from services.adapters.clock import Clock
 from services.adapters.http.problems import ApiProblem
 from services.adapters.settings import ApiSettings
+from services.adapters.telemetry import TRACE_HEADERS, headers_for
 from services.domain.access import Principal
 from services.ingest.handlers import Accepted, accept_batch, accept_event
 from services.ingest.limits import BATCH_TYPES, SINGLE_TYPES, RateLimiter, read_body
 from services.ingest.limits import require_media_type as media
 from services.ingest.publisher import BrokerUnavailable, EventSink
-
-TRACE_HEADERS = ("traceparent", "tracestate")
 
 
 class AcceptedEvents(BaseModel):
@@ -69,7 +68,10 @@ def ingest_routes(
 
     async def publish(request: Request, principal: Principal, events: list[Accepted]) -> Any:
         limiter.check(principal.token_id, len(events))
-        headers = [(h, request.headers[h].encode()) for h in TRACE_HEADERS if h in request.headers]
+        # The request's span when tracing is on; otherwise the caller's own context, unchanged.
+        headers = list(headers_for()) or [
+            (h, request.headers[h].encode()) for h in TRACE_HEADERS if h in request.headers
+        ]
         try:
             await sink.publish(events, headers)
         except BrokerUnavailable:

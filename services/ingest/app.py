@@ -14,8 +14,10 @@ from services.adapters.clock import Clock, SystemClock
 from services.adapters.db.engine import create_engine_for
 from services.adapters.http.auth import Authenticator
 from services.adapters.http.problems import install_problem_handlers
+from services.adapters.http.tracing import install_tracing
 from services.adapters.kafka import topic_name
 from services.adapters.settings import Settings
+from services.adapters.telemetry import Telemetry
 from services.ingest.api import ingest_routes
 from services.ingest.limits import RateLimiter
 from services.ingest.publisher import EventSink, KafkaEventSink
@@ -32,6 +34,7 @@ def create_app(
     engine: Engine | None = None,
     clock: Clock | None = None,
     sink: EventSink | None = None,
+    telemetry: Telemetry | None = None,
 ) -> FastAPI:
     clock = clock or SystemClock()
     engine = engine or create_engine_for(settings.effective_database_url)
@@ -55,6 +58,8 @@ def create_app(
         title="mixflow ingest API", version="1", description=DESCRIPTION, lifespan=lifespan
     )
     install_problem_handlers(app)
+    if telemetry is not None:
+        install_tracing(app, telemetry)
     limiter = RateLimiter(settings.api.ingest_rate_per_s, settings.api.ingest_burst)
     publisher = Authenticator(tokens, clock).allow("publish_events")
     app.include_router(ingest_routes(settings.api, sink, clock, limiter, publisher))

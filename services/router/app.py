@@ -19,7 +19,9 @@ from schemas.topics import (
 from services.adapters.batch_stream import LoopConfig, Outgoing
 from services.adapters.clock import Clock, SystemClock
 from services.adapters.kafka import topic_name
+from services.adapters.loop_telemetry import LoopInstruments
 from services.adapters.settings import Settings
+from services.adapters.telemetry import Telemetry
 from services.adapters.worker import worker_app
 from services.router.dedup import (
     DedupBatchLoop,
@@ -44,6 +46,7 @@ class RouterService:
         *,
         clock: Clock | None = None,
         rules_dir: Path = DEFAULT_RULES_DIR,
+        telemetry: Telemetry | None = None,
     ) -> None:
         self.clock = clock or SystemClock()
         self.active = ActiveRuleset(load_default(rules_dir), origin=str(rules_dir))
@@ -69,6 +72,7 @@ class RouterService:
             ),
             self.handle,
             listener=RestoreOnAssignment(kafka, self.topics.dedup, self.memory),
+            instruments=LoopInstruments(telemetry, "router", GROUP_ID) if telemetry else None,
         )
 
     def handle(self, records: Sequence[ConsumerRecord[bytes, bytes]]) -> list[Outgoing]:
@@ -108,6 +112,9 @@ class RouterService:
         self.loop.stop()
 
 
-def create_faust_app(settings: Settings, *, clock: Clock | None = None) -> faust.App:
+def create_faust_app(
+    settings: Settings, *, clock: Clock | None = None, telemetry: Telemetry | None = None
+) -> faust.App:
     """The router under a Faust worker, which gives it lifecycle, signals and logging."""
-    return worker_app(settings, "router", RouterService(settings, clock=clock).run)
+    service = RouterService(settings, clock=clock, telemetry=telemetry)
+    return worker_app(settings, "router", service.run)
