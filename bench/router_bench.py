@@ -22,21 +22,22 @@ from kafka import KafkaProducer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.peers.aiokafka_loop import run_plain_loop  # noqa: E402
-from schemas.topics import DECISIONS, EVENTS_DEADLETTER, EVENTS_INBOUND, REFERRAL_UPDATES, RULES  # noqa: E402
-from services.adapters.kafka import ensure_topics, topic_name  # noqa: E402
-from services.adapters.settings import KafkaSettings, Settings  # noqa: E402
-from services.domain.synthetic import PROFILES, generate  # noqa: E402
-from services.router.app import DEFAULT_RULES_DIR, RouterService  # noqa: E402
-from services.router.rulesets import load_default  # noqa: E402
+from bench.peers.aiokafka_loop import run_plain_loop
+from schemas.topics import DECISIONS, EVENTS_DEADLETTER, EVENTS_INBOUND, REFERRAL_UPDATES, RULES
+from services.adapters.kafka import ensure_topics, topic_name
+from services.adapters.settings import KafkaSettings, Settings
+from services.domain.synthetic import PROFILES, generate
+from services.router.app import DEFAULT_RULES_DIR, RouterService
+from services.router.rulesets import load_default
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def fill(bootstrap: str, topic: str, count: int) -> float:
     start = datetime.now(UTC) - timedelta(days=400)
-    producer = KafkaProducer(bootstrap_servers=bootstrap, acks=1, linger_ms=20,
-                             batch_size=512 * 1024)
+    producer = KafkaProducer(
+        bootstrap_servers=bootstrap, acks=1, linger_ms=20, batch_size=512 * 1024
+    )
     began = time.perf_counter()
     for event in generate(PROFILES["mixed"], Random(1), start=start, count=count, per_day=20000):
         producer.send(topic, key=event["subject"].encode(), value=orjson.dumps(event))
@@ -68,26 +69,42 @@ def main() -> None:
     parser.add_argument("--partitions", type=int, default=4)
     args = parser.parse_args()
 
-    kafka = KafkaSettings(bootstrap=args.bootstrap, partitions=args.partitions,
-                          topic_prefix=f"bench{uuid.uuid4().hex[:6]}.")
+    kafka = KafkaSettings(
+        bootstrap=args.bootstrap,
+        partitions=args.partitions,
+        topic_prefix=f"bench{uuid.uuid4().hex[:6]}.",
+    )
     settings = Settings(kafka=kafka)
-    names = [topic_name(kafka, t) for t in (EVENTS_INBOUND, DECISIONS, EVENTS_DEADLETTER,
-                                            REFERRAL_UPDATES)]
+    names = [
+        topic_name(kafka, t)
+        for t in (EVENTS_INBOUND, DECISIONS, EVENTS_DEADLETTER, REFERRAL_UPDATES)
+    ]
     ensure_topics(kafka, [(n, False) for n in [*names, topic_name(kafka, "peer.out")]])
     ensure_topics(kafka, [(topic_name(kafka, RULES), True)], partitions=1)
     feed_rate = fill(args.bootstrap, names[0], args.events)
 
     ruleset = load_default(DEFAULT_RULES_DIR)
-    peer_s = asyncio.run(run_plain_loop(args.bootstrap, names[0], topic_name(kafka, "peer.out"),
-                                        f"{kafka.topic_prefix}peer", ruleset, args.events))
+    peer_s = asyncio.run(
+        run_plain_loop(
+            args.bootstrap,
+            names[0],
+            topic_name(kafka, "peer.out"),
+            f"{kafka.topic_prefix}peer",
+            ruleset,
+            args.events,
+        )
+    )
     router_s = asyncio.run(run_router(settings, args.events))
     result = {
         "events": args.events,
         "partitions": args.partitions,
         "feed_eps": round(feed_rate),
         "router": {"seconds": round(router_s, 2), "eps": round(args.events / router_s)},
-        "peer": {"name": "plain aiokafka consume-route-produce loop", "seconds": round(peer_s, 2),
-                 "eps": round(args.events / peer_s)},
+        "peer": {
+            "name": "plain aiokafka consume-route-produce loop",
+            "seconds": round(peer_s, 2),
+            "eps": round(args.events / peer_s),
+        },
         "ratio_router_to_peer": round(peer_s / router_s, 2),
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }

@@ -24,7 +24,7 @@ from services.domain.rules.engine import (
 from services.domain.rules.errors import RuleError
 from services.domain.rules.explain import explainer, needs_event, static_lines
 from services.domain.rules.fields import EVENT_TYPES
-from services.domain.rules.index import build_matcher
+from services.domain.rules.index import build_index
 from services.domain.rules.load import RuleSource
 from services.domain.rules.safeguards import SAFEGUARDS
 from services.domain.rules.vocabulary import check_vocabulary
@@ -63,9 +63,9 @@ def _plan(rules: list[Rule], event_type: str) -> EventPlan:
     fallbacks = [rule for rule in mine if rule.fallback]
     premises = [(SAFEGUARD_BASE + i, safeguard.premise) for i, safeguard in enumerate(SAFEGUARDS)]
     return EventPlan(
-        match=build_matcher([*enumerate(rule.when for rule in regular), *premises], event_type),
+        index=build_index([*enumerate(rule.when for rule in regular), *premises], event_type),
         rules=tuple(_compiled(rule, event_type) for rule in regular),
-        fallback_match=build_matcher(list(enumerate(rule.when for rule in fallbacks)), event_type),
+        fallback_index=build_index(list(enumerate(rule.when for rule in fallbacks)), event_type),
         fallbacks=tuple(_compiled(rule, event_type) for rule in fallbacks),
         safeguards=SAFEGUARDS,
     )

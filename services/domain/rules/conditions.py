@@ -78,26 +78,34 @@ class Namespace:
         return name
 
 
-def expression(condition: Condition | None, event_type: str, names: Namespace) -> str:
-    """A Python expression over `d` (the event data) that is true when the condition holds."""
+def expression(
+    condition: Condition | None, event_type: str, names: Namespace, value: str | None = None
+) -> str:
+    """A Python expression over `d` (the event data) that is true when the condition holds.
+
+    With `value`, every field is read from that name instead of from `d`: for conditions on a
+    single field, evaluated on the field's value alone.
+    """
     if condition is None:
         return "True"
     if isinstance(condition, Comparison):
-        return test_expression(condition, event_type, names)
+        return test_expression(condition, event_type, names, value)
     if isinstance(condition, NotOf):
-        return f"(not {expression(condition.not_, event_type, names)})"
+        return f"(not {expression(condition.not_, event_type, names, value)})"
     joiner, parts = (
         (" and ", condition.all) if isinstance(condition, AllOf) else (" or ", condition.any)
     )
-    return "(" + joiner.join(expression(part, event_type, names) for part in parts) + ")"
+    return "(" + joiner.join(expression(part, event_type, names, value) for part in parts) + ")"
 
 
-def test_expression(test: Comparison, event_type: str, names: Namespace) -> str:
+def test_expression(
+    test: Comparison, event_type: str, names: Namespace, value: str | None = None
+) -> str:
     spec = field_for(event_type, test.field)
     if spec is None:
         # The event type has no such field: it is missing, so only `missing` holds.
         return "True" if test.op == "missing" else "False"
-    return _field_expression(test, spec, f"d.{spec.path}", names)
+    return _field_expression(test, spec, value or f"d.{spec.path}", names)
 
 
 def _presence(spec: FieldSpec, access: str) -> str:
@@ -150,3 +158,18 @@ def predicate(condition: Condition | None, event_type: str) -> Callable[[Any], b
     source = f"lambda d: bool({expression(condition, event_type, names)})"
     function: Callable[[Any], bool] = eval(source, dict(names.values))
     return function
+
+
+def value_predicate(condition: Condition, event_type: str) -> Callable[[Any], bool]:
+    """A condition on one field as a function of that field's value (`fields_of` has one path)."""
+    names = Namespace()
+    source = f"lambda x: bool({expression(condition, event_type, names, 'x')})"
+    function: Callable[[Any], bool] = eval(source, dict(names.values))
+    return function
+
+
+def fields_of(condition: Condition, event_type: str) -> frozenset[str]:
+    """The paths a condition reads that `event_type` has (tests on the others fold to constants)."""
+    return frozenset(
+        test.field for test in tests_of(condition) if field_for(event_type, test.field) is not None
+    )

@@ -2,11 +2,12 @@
 
 Pure and deterministic: the same ruleset, event and `now` give the same decision. Everything
 that can be prepared (referral records, matched lines of conjunctive rules, the generated
-matchers) was prepared by `compile_ruleset`; per event the work is a few dictionary lookups,
-the conditions of the candidate rules, and the safeguard premises.
+matchers) was prepared by `compile_ruleset`. Per event the work is the matcher (a few table
+lookups giving one integer, the event's signature: the rules it meets and the safeguard
+premises that hold) and one more lookup of the outcome remembered for that signature.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -14,17 +15,14 @@ from schemas.codes import URGENCY_RANK
 from schemas.decisions import Referral, RemovedReferral, RulesetRef
 from services.domain.rules.decision import Decision, Entry, RoutableEvent
 from services.domain.rules.explain import Explainer
-from services.domain.rules.index import Matcher
+from services.domain.rules.index import Index, Masker
 from services.domain.rules.safeguards import AT_LEAST_ONE, Safeguard
 
 SAFEGUARD_BASE = 1_000_000
 """Matcher positions from here on are safeguard premises, not rules: they sort after all rules."""
 
-FALLBACK_MARK = -1
-"""Separates regular hits from fallback hits in a match signature."""
-
 MEMO_LIMIT = 65_536
-"""Distinct match signatures remembered per ruleset; beyond it outcomes are computed each time."""
+"""Distinct signatures remembered per event type; beyond it outcomes are computed each time."""
 
 Outcome = tuple[tuple[Entry, ...], tuple[RemovedReferral, ...]]
 
@@ -44,13 +42,47 @@ class CompiledRule:
 
 @dataclass(frozen=True, slots=True)
 class EventPlan:
-    """Everything needed to route one event type."""
+    """Everything needed to route one event type.
 
-    match: Matcher
+    `mask` gives the signature of an event: one bit per rule it meets and per safeguard premise
+    that holds (see `index`). The outcome is a function of the signature, so it is remembered
+    in `memo`. When no rule matched and the fallback rules have conditions of their own, the
+    signature also carries the fallback bits (stored as a negative number, see `signature`).
+    """
+
+    index: Index
     rules: tuple[CompiledRule, ...]
-    fallback_match: Matcher
+    fallback_index: Index
     fallbacks: tuple[CompiledRule, ...]
     safeguards: tuple[Safeguard, ...]
+    mask: Masker = field(init=False)
+    fallback_mask: Masker | None = field(init=False)
+    regular: int = field(init=False)
+    width: int = field(init=False)
+    memo: dict[int, Outcome] = field(init=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        width = len(self.index.positions)
+        regular = sum(1 << b for b, p in enumerate(self.index.positions) if p < SAFEGUARD_BASE)
+        fixed = self.fallback_index.constant is not None
+        object.__setattr__(self, "mask", self.index.mask)
+        object.__setattr__(self, "fallback_mask", None if fixed else self.fallback_index.mask)
+        object.__setattr__(self, "regular", regular)
+        object.__setattr__(self, "width", width)
+
+    def match(self, data: Any) -> list[int]:
+        """Positions of the rules (and safeguard premises) the event meets, ascending."""
+        return self.index.match(data)
+
+    def fallback_match(self, data: Any) -> list[int]:
+        """Positions of the fallback rules the event meets, ascending."""
+        return self.fallback_index.match(data)
+
+    def signature(self, data: Any) -> int:
+        key = self.mask(data)
+        if self.fallback_mask is not None and not key & self.regular:
+            key = -1 - ((self.fallback_mask(data) << self.width) | key)
+        return key
 
 
 def _merge(hits: list[int], rules: tuple[CompiledRule, ...], chosen: dict[str, Entry]) -> None:
@@ -78,77 +110,83 @@ def _removal(entry: Entry, safeguard: Safeguard) -> RemovedReferral:
 class CompiledRuleset:
     """A ruleset compiled for routing; build it with `compile_ruleset`."""
 
-    __slots__ = ("memo", "plans", "ref")
+    __slots__ = ("plans", "ref")
 
     def __init__(self, ref: RulesetRef, plans: dict[str, EventPlan]) -> None:
         self.ref = ref
         self.plans = plans
-        # The outcome of an event is a function of which rules and safeguard premises it met
-        # (its signature) and its type; explanations that need the data are resolved later.
-        # Remembering outcomes by signature is therefore invisible in the results.
-        self.memo: dict[tuple[str, tuple[int, ...]], Outcome] = {}
-
-    def _rules(self, plan: EventPlan, data: Any, hits: list[int]) -> dict[str, Entry]:
-        chosen: dict[str, Entry] = {}
-        if hits:
-            _merge(hits, plan.rules, chosen)
-        elif plan.fallbacks:
-            fallback_hits = plan.fallback_match(data)
-            fallback_hits.sort()
-            _merge(fallback_hits, plan.fallbacks, chosen)
-        return chosen
 
     def proposed(self, data: Any, event_type: str) -> dict[str, Entry]:
         """What the rules alone refer (before safeguards), by pathway. The linter checks this."""
         plan = self.plans[event_type]
-        hits = sorted(hit for hit in plan.match(data) if hit < SAFEGUARD_BASE)
-        return self._rules(plan, data, hits)
+        hits = [hit for hit in plan.match(data) if hit < SAFEGUARD_BASE]
+        chosen: dict[str, Entry] = {}
+        if hits:
+            _merge(hits, plan.rules, chosen)
+        elif plan.fallbacks:
+            _merge(plan.fallback_match(data), plan.fallbacks, chosen)
+        return chosen
 
     def refer(self, data: Any, event_type: str) -> Outcome:
         """Referral entries for an event's data, safeguards enforced, ordered; and those removed."""
         plan = self.plans[event_type]
-        hits = plan.match(data)
-        hits.sort()
-        if not hits or hits[0] >= SAFEGUARD_BASE:
-            hits = [FALLBACK_MARK, *sorted(plan.fallback_match(data)), *hits]
-        signature = (event_type, tuple(hits))
-        outcome = self.memo.get(signature)
-        if outcome is None:
-            outcome = self._outcome(plan, hits)
-            if len(self.memo) < MEMO_LIMIT:
-                self.memo[signature] = outcome
-        return outcome
-
-    def _outcome(self, plan: EventPlan, hits: list[int]) -> Outcome:
-        triggered = [hit - SAFEGUARD_BASE for hit in hits if hit >= SAFEGUARD_BASE]
-        chosen: dict[str, Entry] = {}
-        if hits[0] == FALLBACK_MARK:
-            _merge([hit for hit in hits[1:] if hit < SAFEGUARD_BASE], plan.fallbacks, chosen)
-        else:
-            _merge([hit for hit in hits if hit < SAFEGUARD_BASE], plan.rules, chosen)
-        removed = self._enforce(plan, triggered, chosen)
-        if not chosen:
-            chosen[AT_LEAST_ONE.pathway] = entry_of(AT_LEAST_ONE)
-        # Pathways are unique, so sorting entries never compares past (urgency, pathway).
-        return tuple(sorted(chosen.values())), removed
-
-    @staticmethod
-    def _enforce(
-        plan: EventPlan, triggered: list[int], chosen: dict[str, Entry]
-    ) -> tuple[RemovedReferral, ...]:
-        removed: tuple[RemovedReferral, ...] = ()
-        for position in triggered:
-            safeguard = plan.safeguards[position]
-            present = chosen.get(safeguard.pathway)
-            if safeguard.forbidden:
-                if present is not None:
-                    del chosen[safeguard.pathway]
-                    removed += (_removal(present, safeguard),)
-            elif not safeguard.kept_by(None if present is None else present[3]):
-                chosen[safeguard.pathway] = entry_of(safeguard.referral)
-        return removed
+        key = plan.signature(data)
+        outcome = plan.memo.get(key)
+        return outcome if outcome is not None else _remember(plan, key)
 
     def route(self, event: RoutableEvent, *, now: datetime) -> Decision:
         """Decide where the event's person is referred; `now` is the decision time."""
-        entries, removed = self.refer(event.data, event.type)
-        return Decision(event, now, self.ref, entries, removed)
+        plan = self.plans[event.type]
+        data = event.data
+        key = plan.mask(data)
+        if plan.fallback_mask is not None and not key & plan.regular:
+            key = -1 - ((plan.fallback_mask(data) << plan.width) | key)
+        outcome = plan.memo.get(key)
+        if outcome is None:
+            outcome = _remember(plan, key)
+        return Decision(event, now, self.ref, outcome[0], outcome[1])
+
+
+def _remember(plan: EventPlan, key: int) -> Outcome:
+    """The outcome of a signature (see `EventPlan.signature`), remembered while there is room."""
+    outcome = _outcome(plan, key)
+    if len(plan.memo) < MEMO_LIMIT:
+        plan.memo[key] = outcome
+    return outcome
+
+
+def _outcome(plan: EventPlan, key: int) -> Outcome:
+    if key < 0:
+        combined = -1 - key
+        bits, fallback_bits = combined & ((1 << plan.width) - 1), combined >> plan.width
+    else:
+        bits, fallback_bits = key, plan.fallback_index.constant or 0
+    hits = plan.index.hits(bits)
+    chosen: dict[str, Entry] = {}
+    regular = [hit for hit in hits if hit < SAFEGUARD_BASE]
+    if regular:
+        _merge(regular, plan.rules, chosen)
+    else:
+        _merge(plan.fallback_index.hits(fallback_bits), plan.fallbacks, chosen)
+    triggered = [hit - SAFEGUARD_BASE for hit in hits if hit >= SAFEGUARD_BASE]
+    removed = _enforce(plan, triggered, chosen)
+    if not chosen:
+        chosen[AT_LEAST_ONE.pathway] = entry_of(AT_LEAST_ONE)
+    # Pathways are unique, so sorting entries never compares past (urgency, pathway).
+    return tuple(sorted(chosen.values())), removed
+
+
+def _enforce(
+    plan: EventPlan, triggered: list[int], chosen: dict[str, Entry]
+) -> tuple[RemovedReferral, ...]:
+    removed: tuple[RemovedReferral, ...] = ()
+    for position in triggered:
+        safeguard = plan.safeguards[position]
+        present = chosen.get(safeguard.pathway)
+        if safeguard.forbidden:
+            if present is not None:
+                del chosen[safeguard.pathway]
+                removed += (_removal(present, safeguard),)
+        elif not safeguard.kept_by(None if present is None else present[3]):
+            chosen[safeguard.pathway] = entry_of(safeguard.referral)
+    return removed

@@ -30,7 +30,7 @@ def test_a_created_token_verifies_to_its_agency_and_role(store: TokenStore) -> N
 def test_only_an_hmac_of_the_secret_is_stored(store: TokenStore) -> None:
     issued = store.create("UNHCR", "monitor", now=NOW)
     secret = issued.token.rsplit("_", 1)[1]
-    with store._engine.connect() as conn:  # noqa: SLF001 - the test inspects storage itself
+    with store._engine.connect() as conn:
         rows = conn.execute(text("SELECT secret_hmac FROM api_tokens")).scalars().all()
     assert rows and all(secret not in row for row in rows)
 

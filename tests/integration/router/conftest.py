@@ -46,8 +46,11 @@ def publish(bootstrap: str, topic: str, events: list[dict[str, Any]]) -> None:
 def read_all(bootstrap: str, topic: str, expected: int, timeout_s: float = 60) -> list[Any]:
     """Records of `topic` until `expected` arrived (or the time is up), with their partitions."""
     consumer = KafkaConsumer(
-        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
-        consumer_timeout_ms=int(timeout_s * 1000), group_id=f"reader-{uuid.uuid4().hex[:8]}",
+        topic,
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        consumer_timeout_ms=int(timeout_s * 1000),
+        group_id=f"reader-{uuid.uuid4().hex[:8]}",
     )
     records = []
     for record in consumer:
@@ -60,11 +63,17 @@ def read_all(bootstrap: str, topic: str, expected: int, timeout_s: float = 60) -
 
 @pytest.fixture
 def router(kafka_broker: str) -> Iterator[RunningRouter]:
-    kafka = KafkaSettings(bootstrap=kafka_broker, partitions=4,
-                          topic_prefix=f"t{uuid.uuid4().hex[:8]}.")
+    kafka = KafkaSettings(
+        bootstrap=kafka_broker, partitions=4, topic_prefix=f"t{uuid.uuid4().hex[:8]}."
+    )
     settings = Settings(kafka=kafka)
-    ensure_topics(kafka, [(topic_name(kafka, t), False) for t in
-                          (EVENTS_INBOUND, DECISIONS, EVENTS_DEADLETTER, REFERRAL_UPDATES)])
+    ensure_topics(
+        kafka,
+        [
+            (topic_name(kafka, t), False)
+            for t in (EVENTS_INBOUND, DECISIONS, EVENTS_DEADLETTER, REFERRAL_UPDATES)
+        ],
+    )
     ensure_topics(kafka, [(topic_name(kafka, RULES), True)], partitions=1)
     service = RouterService(settings)
     loop = asyncio.new_event_loop()

@@ -1,12 +1,13 @@
 """The router on the real broker: every valid event gets one decision, bad ones a dead letter."""
 
+import itertools
 import time
 from collections import defaultdict
 
 import orjson
 
-from schemas.decisions import DecisionV1
 from schemas.deadletters import DeadLetterV1
+from schemas.decisions import DecisionV1
 from schemas.rules import Ruleset
 from schemas.topics import DECISIONS, EVENTS_DEADLETTER, EVENTS_INBOUND, RULES
 from services.domain.rules import load_ruleset
@@ -27,10 +28,14 @@ def test_valid_events_get_one_decision_each_and_invalid_ones_a_dead_letter(
     bad = dict(events[0], id="bad-1", data={**events[0]["data"], "person_ref": "a@b.org"})
     publish(kafka_broker, router.topic(EVENTS_INBOUND), [bad])
 
-    decisions = [DecisionV1.model_validate_json(r.value)
-                 for r in read_all(kafka_broker, router.topic(DECISIONS), 300)]
-    letters = [DeadLetterV1.model_validate_json(r.value)
-               for r in read_all(kafka_broker, router.topic(EVENTS_DEADLETTER), 1)]
+    decisions = [
+        DecisionV1.model_validate_json(r.value)
+        for r in read_all(kafka_broker, router.topic(DECISIONS), 300)
+    ]
+    letters = [
+        DeadLetterV1.model_validate_json(r.value)
+        for r in read_all(kafka_broker, router.topic(EVENTS_DEADLETTER), 1)
+    ]
 
     assert sorted(d.event_id for d in decisions) == sorted(e["id"] for e in events)
     assert all(d.ruleset.id == "default" and d.referrals for d in decisions)
@@ -66,12 +71,14 @@ def test_a_ruleset_published_while_events_flow_switches_once_per_partition(
     records = read_all(kafka_broker, router.topic(DECISIONS), 2000)
     versions_by_partition: dict[int, list[int]] = defaultdict(list)
     for record in records:
-        versions_by_partition[record.partition].append(orjson.loads(record.value)["ruleset"]["version"])
+        versions_by_partition[record.partition].append(
+            orjson.loads(record.value)["ruleset"]["version"]
+        )
 
     ids = [orjson.loads(r.value)["event_id"] for r in records]
     assert len(ids) == 2000 and len(set(ids)) == 2000  # none lost, none duplicated
     for versions in versions_by_partition.values():
-        switches = sum(1 for a, b in zip(versions, versions[1:]) if a != b)
+        switches = sum(1 for a, b in itertools.pairwise(versions) if a != b)
         assert versions == sorted(versions) and switches <= 1
     assert {v for vs in versions_by_partition.values() for v in vs} == {1, 2}
     assert Ruleset.model_validate_json(_published(2)).version == 2
