@@ -131,7 +131,7 @@ def main() -> None:
         "MIXFLOW_KAFKA__BOOTSTRAP": args.bootstrap,
         "MIXFLOW_KAFKA__TOPIC_PREFIX": prefix,
         "MIXFLOW_KAFKA__PARTITIONS": str(args.partitions),
-        "MIXFLOW_FLOWS__FLUSH_INTERVAL_S": "0.5",
+        "MIXFLOW_FLOWS__PUBLISH_INTERVAL_S": "1.0",
     }
     log = (state / "flows.log").open("wb")
     worker = subprocess.Popen(
@@ -185,7 +185,7 @@ def main() -> None:
             "lag_s_p50": round(statistics.median(lags), 3) if lags else None,
             "lag_s_p95": round(sorted(lags)[int(0.95 * (len(lags) - 1))], 3) if lags else None,
             "lag_s_max": round(max(lags), 3) if lags else None,
-            "flush_interval_s": 0.5,
+            "publish_interval_s": 1.0,
         },
         "database": engine.dialect.name,
     }

@@ -95,9 +95,6 @@ class FlowsSettings(BaseModel):
     dedup_days: int = Field(default=7, ge=1, le=365)
     """How long a decision id is remembered to drop a redelivered decision."""
     batch_size: int = Field(default=1000, ge=1, le=100_000)
-    batch_within_s: float = Field(default=0.25, gt=0, le=60)
-    flush_interval_s: float = Field(default=1.0, gt=0, le=3600)
-    """How often counted cells are stored for history (what the API reads)."""
     publish_interval_s: float = Field(default=10.0, gt=0, le=3600)
     """How often the aggregates of changed windows are recomputed and published."""
     dashboard_poll_s: int = Field(default=3, ge=1, le=300)

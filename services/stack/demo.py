@@ -40,11 +40,12 @@ class DemoSummary:
 
 
 def demo_events(count: int, seed: int, now: datetime) -> Iterator[dict[str, Any]]:
-    """`count` generated events spread over the last two days (none in the future)."""
+    """`count` generated events from the last two days (none in the future)."""
     start = now - timedelta(days=2)
     emitted = 0
+    # About `count` a day from two days ago: the first two days hold twice what is needed.
     for event in generate(
-        PROFILES["mixed"], Random(seed), start=start, count=count * 2, per_day=count / 2
+        PROFILES["mixed"], Random(seed), start=start, count=count * 4, per_day=count
     ):
         if datetime.fromisoformat(event["time"]) <= now and emitted < count:
             emitted += 1

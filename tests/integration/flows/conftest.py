@@ -94,7 +94,7 @@ class FlowsStack:
 def flows_stack(kafka_broker: str, pg_url: str, tmp_path: Path) -> Iterator[FlowsStack]:
     prefix = f"t{uuid.uuid4().hex[:8]}."
     kafka = KafkaSettings(bootstrap=kafka_broker, partitions=PARTITIONS, topic_prefix=prefix)
-    flows = FlowsSettings(flush_interval_s=0.3, grace_s=3600, batch_within_s=0.1)
+    flows = FlowsSettings(grace_s=3600)
     settings = Settings(kafka=kafka, database_url=pg_url, state_dir=tmp_path, flows=flows)
     ensure_topics(kafka, [(topic_name(kafka, t), False) for t in (DECISIONS, CASES_CHANGES)])
     ensure_topics(kafka, [(topic_name(kafka, FLOWS_AGGREGATES), True)])
@@ -108,9 +108,7 @@ def flows_stack(kafka_broker: str, pg_url: str, tmp_path: Path) -> Iterator[Flow
         "MIXFLOW_KAFKA__BOOTSTRAP": kafka_broker,
         "MIXFLOW_KAFKA__TOPIC_PREFIX": prefix,
         "MIXFLOW_KAFKA__PARTITIONS": str(PARTITIONS),
-        "MIXFLOW_FLOWS__FLUSH_INTERVAL_S": "0.3",
         "MIXFLOW_FLOWS__GRACE_S": "3600",
-        "MIXFLOW_FLOWS__BATCH_WITHIN_S": "0.1",
         "MIXFLOW_FLOWS__PUBLISH_INTERVAL_S": "0.5",
     }
     stack = FlowsStack(settings, engine, env, tmp_path / "flows.log")
