@@ -171,7 +171,7 @@ class BatchLoop:
         await send_all(producer, outgoing)
         await consumer.commit(next_offsets(fetched))
         if instruments is not None:
-            instruments.finish(records, spans, len(outgoing), started)
+            instruments.finish(records, spans, outgoing, started)
             for tp, batch in fetched.items():
                 highwater = consumer.highwater(tp)
                 if highwater is not None:

@@ -12,10 +12,12 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any, TypeAlias
 
+import orjson
 from aiokafka import ConsumerRecord
 from opentelemetry import trace
 from opentelemetry.trace import Span, SpanKind
 
+from schemas.topics import EVENTS_DEADLETTER
 from services.adapters.batch_stream import Outgoing
 from services.adapters.telemetry import (
     LATENCY_BUCKETS_MS,
@@ -47,6 +49,9 @@ class LoopInstruments:
             unit="ms",
             description="from a record's publication to the end of its processing here",
             explicit_bucket_boundaries_advisory=LATENCY_BUCKETS_MS,
+        )
+        self.dead_letters = meter.create_counter(
+            "mixflow.deadletters", unit="{record}", description="refused records by reason"
         )
         self._lag: dict[tuple[str, int], int] = {}
         meter.create_observable_gauge(
@@ -103,14 +108,30 @@ class LoopInstruments:
         return linked
 
     def finish(
-        self, records: Sequence[Record], spans: list[Span] | None, produced: int, started: float
+        self,
+        records: Sequence[Record],
+        spans: list[Span] | None,
+        outgoing: Sequence[Outgoing],
+        started: float,
     ) -> None:
         now_ms = time.time() * 1000
         self.consumed.add(len(records), self._attrs)
-        self.produced.add(produced, self._attrs)
+        self.produced.add(len(outgoing), self._attrs)
+        for item in outgoing:
+            if item.topic.endswith(EVENTS_DEADLETTER):
+                self._count_dead_letter(item.value)
         self.batch_ms.record((time.perf_counter() - started) * 1000, self._attrs)
         for record in records:
             if record.timestamp:
                 self.age_ms.record(max(now_ms - record.timestamp, 0.0), self._attrs)
         for span in spans or ():
             span.end()
+
+    def _count_dead_letter(self, value: bytes) -> None:
+        # Only the problem kinds are read: the reason, never anything of the refused record.
+        try:
+            kinds = {problem["kind"] for problem in orjson.loads(value).get("problems", ())}
+        except (orjson.JSONDecodeError, AttributeError, KeyError, TypeError):
+            kinds = {"unknown"}
+        for kind in kinds:
+            self.dead_letters.add(1, {**self._attrs, "reason": str(kind)})

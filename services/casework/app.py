@@ -13,6 +13,7 @@ from datetime import timedelta
 
 import faust
 from aiokafka import ConsumerRecord
+from opentelemetry import metrics
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
@@ -68,6 +69,12 @@ class CaseworkService:
         self._stopping = False
         self._next_sla = 0.0
         self._next_relay = 0.0
+        meter = metrics.get_meter("mixflow.casework")
+        self._batch_ms = meter.create_histogram(
+            "mixflow.db.batch.duration", unit="ms", description="one casework transaction"
+        )
+        self._batch_size = meter.create_histogram("mixflow.db.batch.size", unit="{record}")
+        self._breaches = meter.create_counter("mixflow.sla.breaches", unit="{referral}")
         self.consumed = 0
         self.decisions = 0
         self.alerts = 0
@@ -77,6 +84,7 @@ class CaseworkService:
         return SqlUnitOfWork(self.sessions)
 
     async def handle(self, records: Sequence[ConsumerRecord[bytes, bytes]]) -> list[Outgoing]:
+        started = time.perf_counter()
         outcome = await asyncio.to_thread(
             handle_batch,
             self.uow,
@@ -85,6 +93,8 @@ class CaseworkService:
             now=self.clock.now(),
             topics=self.topics,
         )
+        self._batch_ms.record((time.perf_counter() - started) * 1000)
+        self._batch_size.record(len(records))
         self.consumed += len(records)
         self.decisions += outcome.decisions
         await self.relay.publish_pending()
@@ -120,6 +130,7 @@ class CaseworkService:
             # A lock conflict with another worker's transaction: the next tick finds the rest.
             log.warning("SLA check deferred: %s", type(exc).__name__)
         self.alerts += raised
+        self._breaches.add(raised)
         self.sla_checks += 1
         return raised
 

@@ -144,7 +144,11 @@ class CompiledRuleset:
         outcome = plan.memo.get(key)
         if outcome is None:
             outcome = _remember(plan, key)
-        return Decision(event, now, self.ref, outcome[0], outcome[1])
+        # What Decision(...) does, without the Python-level __new__ of a named tuple.
+        return _new_tuple(Decision, (event, now, self.ref, *outcome))
+
+
+_new_tuple = tuple.__new__
 
 
 def _remember(plan: EventPlan, key: int) -> Outcome:

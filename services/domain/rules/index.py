@@ -46,7 +46,7 @@ Masker = Callable[[Any], int]
 TABLE_LIMIT = 4096
 """Values remembered per field (and failed-lane combinations per matcher)."""
 
-GROUP_LIMIT = 4096
+GROUP_LIMIT = 1024
 """Fields with few values (yes/no, short closed lists) are looked up together, one table for the
 combinations of a group of them: at most this many, so each such table can hold every one."""
 
