@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from schemas.rules import COMBINATORS, Finding, Ruleset
 from services.domain.rules.errors import RuleError
@@ -61,6 +61,9 @@ def _parse(text: str, file: str) -> Any:
         raise RuleError(
             [_finding(file, line, None, "yaml", f"not valid YAML: {exc.problem}")]
         ) from None
+    except YAMLError as exc:  # e.g. a control character, refused before any parsing
+        line = text.count("\n", 0, getattr(exc, "position", 0) or 0) + 1
+        raise RuleError([_finding(file, line, None, "yaml", f"not valid YAML: {exc}")]) from None
     if not isinstance(document, CommentedMap):
         raise RuleError(
             [
