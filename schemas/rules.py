@@ -17,7 +17,7 @@ the ruleset digest is computed from. Whether a field, value or pathway exists is
 """
 
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BeforeValidator, ConfigDict, Discriminator, Field, StringConstraints, Tag
 
@@ -39,20 +39,7 @@ Operator = Literal[
     "contains",
     "intersects",
 ]
-OPERATORS: tuple[str, ...] = (
-    "eq",
-    "ne",
-    "in",
-    "not_in",
-    "lt",
-    "le",
-    "gt",
-    "ge",
-    "exists",
-    "missing",
-    "contains",
-    "intersects",
-)
+OPERATORS: tuple[str, ...] = get_args(Operator)
 COMBINATORS: tuple[str, ...] = ("all", "any", "not")
 
 FieldPath = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")]
