@@ -37,7 +37,7 @@ def stack_up(
     console.print(table)
     console.print(f"API tokens of the local stack: {tokens_file(settings)} (0600)")
     if with_demo:
-        run_demo(events=events, seed=2026)
+        run_demo(events=events, seed=None)
 
 
 def stack_down(
@@ -68,10 +68,16 @@ def stack_status(as_json: bool = typer.Option(False, "--json", help="Print JSON.
 
 def run_demo(
     events: int = typer.Option(2000, "--events", min=1, help="How many events to send."),
-    seed: int = typer.Option(2026, "--seed", help="Seed of the generated mixed flow."),
+    seed: int | None = typer.Option(
+        None, "--seed", help="Seed of the generated flow (default: new each run; printed)."
+    ),
 ) -> None:
     """Stream generated events through the running stack and summarise what it did with them."""
     settings = load_settings()
+    # A new seed each run: the same seed sends the same event ids, which mixflow rightly
+    # drops as re-sent duplicates.
+    seed = seed if seed is not None else time.time_ns() % 1_000_000_007
+    console.print(f"demo seed {seed}")
     if not all(s.ready for s in status(settings)):
         fail("the stack is not running; start it with `mixflow up`")
     before = demo_run.baseline(settings)

@@ -85,6 +85,7 @@ class Baseline:
 
     processed: int
     dead_letters: int
+    aggregates: int
 
 
 def _processed(session: Session) -> int:
@@ -98,7 +99,11 @@ def baseline(settings: Settings) -> Baseline:
             processed = _processed(session)
     finally:
         engine.dispose()
-    return Baseline(processed, _topic_size(settings, EVENTS_DEADLETTER))
+    return Baseline(
+        processed,
+        _topic_size(settings, EVENTS_DEADLETTER),
+        _topic_size(settings, FLOWS_AGGREGATES),
+    )
 
 
 def wait_and_summarise(
@@ -114,6 +119,12 @@ def wait_and_summarise(
             letters = _topic_size(settings, EVENTS_DEADLETTER) - before.dead_letters
             if processed + letters >= sent or time.monotonic() > deadline:
                 break
+            time.sleep(1.0)
+        # Aggregates are published on the flows service's timer: wait for its next tick.
+        aggregates_due = time.monotonic() + settings.flows.publish_interval_s + 5
+        while _topic_size(
+            settings, FLOWS_AGGREGATES
+        ) <= before.aggregates and time.monotonic() < min(aggregates_due, deadline):
             time.sleep(1.0)
         with Session(engine) as session:
             cases = session.scalar(select(func.count()).select_from(CaseRow)) or 0
