@@ -24,6 +24,7 @@ class Record:
     value: bytes
     offset: int = 0
     partition: int = 0
+    key: bytes | None = None
     headers: list[tuple[str, bytes]] = field(default_factory=list)
 
 
