@@ -19,7 +19,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.errors import KafkaError
 from aiokafka.structs import OffsetAndMetadata
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from services.adapters.kafka import aiokafka_options
 from services.adapters.settings import KafkaSettings
@@ -28,6 +30,10 @@ if TYPE_CHECKING:
     from services.adapters.loop_telemetry import LoopInstruments
 
 log = logging.getLogger(__name__)
+
+TRANSIENT = (KafkaError, OSError, OperationalError, InterfaceError)
+"""Failures that pass: the broker or the database is away, or a rebalance moved partitions."""
+RETRY_S = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +139,7 @@ class BatchLoop:
         self._before_batch = before_batch
         self._instruments = instruments
         self._stopping = asyncio.Event()
+        self._batch_start: dict[TopicPartition, int] = {}
         self.stats = LoopStats()
 
     def stop(self) -> None:
@@ -146,11 +153,45 @@ class BatchLoop:
             await producer.start()
         try:
             while not self._stopping.is_set():
-                await self._one_batch(consumer, producer)
+                await self._step(consumer, producer)
         finally:
             await consumer.stop()
             if self._owns_producer:
                 await producer.stop()
+
+    async def _step(self, consumer: AIOKafkaConsumer, producer: AIOKafkaProducer) -> None:
+        """One batch; a transient failure rewinds it and waits instead of ending the loop.
+
+        Without this a broker restart, a database restart or a commit refused after a rebalance
+        ended the loop, and with it the worker's only job while the process lived on. Sinks are
+        idempotent, so a batch handled twice changes nothing; its offsets are never committed
+        before it was handled and produced, so none is skipped.
+        """
+        try:
+            await self._one_batch(consumer, producer)
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if task is None or task.cancelling():
+                raise  # a stop: end the loop
+            self._rewind(consumer, "an inner operation was cancelled")
+        except TRANSIENT as exc:
+            self._rewind(consumer, f"{type(exc).__name__}: {exc}")
+        else:
+            return
+        await asyncio.sleep(RETRY_S)
+
+    def _rewind(self, consumer: AIOKafkaConsumer, reason: str) -> None:
+        assigned = consumer.assignment()
+        for tp, offset in self._batch_start.items():
+            if tp in assigned:
+                consumer.seek(tp, offset)
+        log.warning(
+            "%s: batch not completed (%s); retrying it in %.0f s",
+            self._config.group_id,
+            reason,
+            RETRY_S,
+        )
+        self._batch_start = {}
 
     async def _one_batch(self, consumer: AIOKafkaConsumer, producer: AIOKafkaProducer) -> None:
         if self._before_batch is not None:
@@ -160,6 +201,7 @@ class BatchLoop:
         )
         if not fetched:
             return
+        self._batch_start = {tp: batch[0].offset for tp, batch in fetched.items()}
         started = time.perf_counter()
         records = [record for batch in fetched.values() for record in batch]
         instruments = self._instruments
@@ -170,6 +212,7 @@ class BatchLoop:
             outgoing = instruments.link_outgoing(records, spans, outgoing)
         await send_all(producer, outgoing)
         await consumer.commit(next_offsets(fetched))
+        self._batch_start = {}
         if instruments is not None:
             instruments.finish(records, spans, outgoing, started)
             for tp, batch in fetched.items():

@@ -259,7 +259,7 @@ class DedupBatchLoop(BatchLoop):
             await producer.start()
         try:
             while not self._stopping.is_set():
-                await self._one_batch(consumer, producer)
+                await self._step(consumer, producer)
         finally:
             await consumer.stop()
             if self._owns_producer:
