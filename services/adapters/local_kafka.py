@@ -132,7 +132,10 @@ def write_config(settings: KafkaSettings, paths: BrokerPaths) -> None:
 def _cluster_id(paths: BrokerPaths) -> str:
     id_file = paths.home / "cluster.id"
     if not id_file.exists():
-        id_file.write_text(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))
+        cluster_id = "-"
+        while cluster_id.startswith("-"):  # as Kafka's own ids: never read as an option
+            cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        id_file.write_text(cluster_id)
     return id_file.read_text().strip()
 
 
@@ -161,8 +164,7 @@ def format_storage(settings: KafkaSettings, paths: BrokerPaths) -> None:
         paths,
         "kafka.tools.StorageTool",
         "format",
-        "-t",
-        _cluster_id(paths),
+        f"--cluster-id={_cluster_id(paths)}",
         "-c",
         str(paths.config),
         "--ignore-formatted",

@@ -71,16 +71,20 @@ def setup_telemetry(
         provider.add_span_processor(BatchSpanProcessor(exporter))
     for processor in processors:
         provider.add_span_processor(processor)
+    # The process-wide providers are set once (later calls keep the first, as OpenTelemetry
+    # requires); the tracer and meter handed back come from this call's own providers, so a
+    # test with in-memory exporters sees its spans whatever ran before it in the process.
     trace.set_tracer_provider(provider)
     readers: list[Any] = list(metric_readers)
     if prometheus:
         from opentelemetry.exporter.prometheus import PrometheusMetricReader
 
         readers.append(PrometheusMetricReader())
-    metrics.set_meter_provider(MeterProvider(resource=resource, metric_readers=readers))
+    meter_provider = MeterProvider(resource=resource, metric_readers=readers)
+    metrics.set_meter_provider(meter_provider)
     return Telemetry(
-        tracer=trace.get_tracer(f"mixflow.{service}"),
-        meter=metrics.get_meter(f"mixflow.{service}"),
+        tracer=provider.get_tracer(f"mixflow.{service}"),
+        meter=meter_provider.get_meter(f"mixflow.{service}"),
         tracing=tracing,
     )
 

@@ -42,14 +42,15 @@ class DemoSummary:
 def demo_events(count: int, seed: int, now: datetime) -> Iterator[dict[str, Any]]:
     """`count` generated events from the last two days (none in the future)."""
     start = now - timedelta(days=2)
-    emitted = 0
-    # About `count` a day from two days ago: the first two days hold twice what is needed.
-    for event in generate(
-        PROFILES["mixed"], Random(seed), start=start, count=count * 4, per_day=count
-    ):
-        if datetime.fromisoformat(event["time"]) <= now and emitted < count:
-            emitted += 1
-            yield event
+    # About twice `count` a day from two days ago; the stream is in time order, so it stops
+    # at the first event past `now`, long after `count` were taken.
+    stream = generate(
+        PROFILES["mixed"], Random(seed), start=start, count=count * 50, per_day=count * 2
+    )
+    for emitted, event in enumerate(stream, start=1):
+        if datetime.fromisoformat(event["time"]) > now:
+            return
+        yield event
         if emitted >= count:
             return
 
