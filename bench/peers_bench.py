@@ -44,7 +44,7 @@ def latest_e2e(explicit: Path | None) -> dict[str, Any] | None:
         return None
     data: dict[str, Any] = json.loads(found[0].read_text())
     return {
-        "file": str(found[0]),
+        "file": f"bench/results/{found[0].name}",  # relative: results outlive this machine
         "throughput_eps": data["throughput_eps"],
         "measured_at": data["measured_at"],
     }
