@@ -12,11 +12,18 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from hypothesis import settings as hypothesis_settings
 from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
 
 from services.adapters import local_kafka, local_postgres
 from services.adapters.settings import KafkaSettings, PostgresSettings
+
+# Property tests are derandomised (seeded from each test's name) and have no per-example
+# deadline: CI shares a 2-core machine with a broker and a database, and a slow example there
+# says nothing about correctness. `MIXFLOW_RELIABILITY_ROUNDS` widens the fuzzing suites.
+hypothesis_settings.register_profile("mixflow", deadline=None, derandomize=True, print_blob=True)
+hypothesis_settings.load_profile("mixflow")
 
 REPO = Path(__file__).resolve().parents[1]
 TEST_STATE = Path(os.environ.get("MIXFLOW_TEST_STATE_DIR", REPO / ".state" / "test"))
