@@ -15,15 +15,22 @@ import inspect
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka import (
+    AIOKafkaConsumer,
+    AIOKafkaProducer,
+    ConsumerRebalanceListener,
+    ConsumerRecord,
+    TopicPartition,
+)
 from aiokafka.errors import KafkaError
 from aiokafka.structs import OffsetAndMetadata
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from services.adapters.kafka import aiokafka_options
+from services.adapters.partitioning import partition_for
 from services.adapters.settings import KafkaSettings
 
 if TYPE_CHECKING:
@@ -80,7 +87,10 @@ def producer_for(settings: KafkaSettings, client_id: str) -> AIOKafkaProducer:
         acks="all",
         enable_idempotence=True,
         linger_ms=5,
-        max_batch_size=256 * 1024,
+        # Room for a whole fetched batch per partition in one record batch; below the
+        # broker's default message.max.bytes (1 MiB + 12 bytes).
+        max_batch_size=1_000_000,
+        max_request_size=4 * 1024 * 1024,
         **aiokafka_options(settings),
     )
 
@@ -101,15 +111,61 @@ def consumer_for(settings: KafkaSettings, config: LoopConfig) -> AIOKafkaConsume
 
 async def send_all(producer: AIOKafkaProducer, outgoing: Sequence[Outgoing]) -> None:
     """Produce every record and wait until the broker acknowledged all of them."""
-    pending: list[Awaitable[Any]] = []
+    await asyncio.gather(*await enqueue_all(producer, outgoing))
+
+
+async def enqueue_all(
+    producer: AIOKafkaProducer, outgoing: Sequence[Outgoing]
+) -> list[asyncio.Future[Any]]:
+    """Hand every record to the producer as whole record batches; the futures of their acks.
+
+    Records are grouped by partition (chosen as Kafka's default partitioner does for their key)
+    and appended to closed record batches that the producer sends at once. Per record this
+    costs a C append instead of aiokafka's per-message `send` (metadata look-ups, a pure-Python
+    murmur2, a future and an accumulator step each), which measured as most of the router's
+    produce time. Order within a partition is kept.
+    """
+    groups: dict[tuple[str, int], list[Outgoing]] = {}
+    counts: dict[str, int] = {}
+    spread = 0
     for record in outgoing:
-        pending.append(
-            await producer.send(
-                record.topic, record.value, key=record.key, headers=list(record.headers)
-            )
-        )
-    if pending:
-        await asyncio.gather(*pending)
+        count = counts.get(record.topic)
+        if count is None:
+            count = counts[record.topic] = len(await producer.partitions_for(record.topic))
+        if record.key is not None:
+            partition = partition_for(record.key, count)
+        else:  # unkeyed (dead letters): spread over the partitions
+            partition, spread = spread % count, spread + 1
+        groups.setdefault((record.topic, partition), []).append(record)
+    futures: list[asyncio.Future[Any]] = []
+    for (topic, partition), records in groups.items():
+        batch = producer.create_batch()
+        for record in records:
+            if _append(batch, record):
+                continue
+            futures.append(await _submit(producer, batch, topic, partition))
+            batch = producer.create_batch()
+            if not _append(batch, record):
+                raise ValueError(f"a record for {topic} does not fit in a record batch")
+        futures.append(await _submit(producer, batch, topic, partition))
+    return futures
+
+
+def _append(batch: Any, record: Outgoing) -> bool:
+    """Add `record` to `batch`; False when the batch is full."""
+    headers = list(record.headers)
+    return (
+        batch.append(timestamp=None, key=record.key, value=record.value, headers=headers)
+        is not None
+    )
+
+
+async def _submit(
+    producer: AIOKafkaProducer, batch: Any, topic: str, partition: int
+) -> asyncio.Future[Any]:
+    batch.close()  # closed: the producer sends it without waiting for more records (linger)
+    future: asyncio.Future[Any] = await producer.send_batch(batch, topic, partition=partition)
+    return future
 
 
 def next_offsets(
@@ -130,6 +186,7 @@ class BatchLoop:
         producer: AIOKafkaProducer | None = None,
         before_batch: Callable[[], Awaitable[None]] | None = None,
         instruments: "LoopInstruments | None" = None,
+        listener: ConsumerRebalanceListener | None = None,
     ) -> None:
         self._settings = settings
         self._config = config
@@ -138,6 +195,7 @@ class BatchLoop:
         self._owns_producer = producer is None
         self._before_batch = before_batch
         self._instruments = instruments
+        self._listener = listener
         self._stopping = asyncio.Event()
         self._batch_start: dict[TopicPartition, int] = {}
         self.stats = LoopStats()
@@ -146,7 +204,11 @@ class BatchLoop:
         self._stopping.set()
 
     async def run(self) -> None:
-        consumer = consumer_for(self._settings, self._config)
+        if self._listener is None:
+            consumer = consumer_for(self._settings, self._config)
+        else:  # subscribed with the listener, which follows the assignment
+            consumer = consumer_for(self._settings, replace(self._config, topics=()))
+            consumer.subscribe(list(self._config.topics), listener=self._listener)
         producer = self._producer or producer_for(self._settings, self._config.client_id)
         await consumer.start()
         if self._owns_producer:
