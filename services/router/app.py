@@ -16,19 +16,14 @@ from schemas.topics import (
     ROUTER_DEDUP,
     RULES,
 )
-from services.adapters.batch_stream import LoopConfig, Outgoing
+from services.adapters.batch_stream import BatchLoop, LoopConfig, Outgoing
 from services.adapters.clock import Clock, SystemClock
 from services.adapters.kafka import topic_name
 from services.adapters.loop_telemetry import LoopInstruments
 from services.adapters.settings import Settings
 from services.adapters.telemetry import Telemetry
 from services.adapters.worker import worker_app
-from services.router.dedup import (
-    DedupBatchLoop,
-    DedupMemory,
-    RestoreOnAssignment,
-    ensure_dedup_topic,
-)
+from services.router.dedup import DedupMemory, RestoreOnAssignment, ensure_dedup_topic
 from services.router.handlers import RouterTopics, route_records
 from services.router.rulesets import ActiveRuleset, RulesFollower, load_default
 
@@ -63,17 +58,26 @@ class RouterService:
             settings.router.dedup_max_entries, settings.router.dedup_ttl_h * 3600
         )
         self._settings = settings
-        self.loop = DedupBatchLoop(
+        self.listener = RestoreOnAssignment(kafka, self.topics.dedup, self.memory)
+        self.loop = BatchLoop(
             kafka,
             LoopConfig(
                 group_id=self.group_id,
                 topics=(topic_name(kafka, EVENTS_INBOUND),),
                 client_id="mixflow-router",
             ),
-            self.handle,
-            listener=RestoreOnAssignment(kafka, self.topics.dedup, self.memory),
+            self.handle_when_settled,
+            listener=self.listener,
             instruments=LoopInstruments(telemetry, "router", GROUP_ID) if telemetry else None,
         )
+
+    async def handle_when_settled(
+        self, records: Sequence[ConsumerRecord[bytes, bytes]]
+    ) -> list[Outgoing]:
+        # aiokafka may hand out records of a new assignment before the listener has restored
+        # the memory of its partitions.
+        await self.listener.settled.wait()
+        return self.handle(records)
 
     def handle(self, records: Sequence[ConsumerRecord[bytes, bytes]]) -> list[Outgoing]:
         # One read of the reference per batch: the whole batch uses one ruleset version.

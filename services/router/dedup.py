@@ -3,9 +3,11 @@
 The router is the one place both publishing paths (HTTP ingest and direct Kafka) meet, so this
 is where re-sent events are dropped. Memory is kept per inbound partition (events are keyed by
 `person_ref`, so a re-sent event lands on the partition of its first copy) and persisted to the
-compacted, time-limited topic `mixflow.router.dedup`, in the same acknowledged batch as the
-decisions: key `<partition> <source> <id>`, value the inbound offset of first sight and the
-event time. On assignment the router reads back the memory of the partitions it was given.
+time-limited topic `mixflow.router.dedup`, in the same acknowledged batch as the decisions: one
+record per inbound partition and batch, key `<partition> <first offset>-<last offset>`, value
+the first sights of the batch (`source id`, inbound offset, event time). One record per batch
+rather than per event halves what the router produces; a replayed batch rewrites the same key.
+On assignment the router reads back the memory of the partitions it was given.
 
 A record is a duplicate only when its key was first seen at an earlier offset: a batch replayed
 after a crash (same offsets) is routed again and yields the same decision ids, which downstream
@@ -16,23 +18,16 @@ entries per partition (oldest forgotten first) and by a TTL on event time.
 import asyncio
 import logging
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import orjson
-from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from kafka import KafkaAdminClient
 from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
-from services.adapters.batch_stream import (
-    BatchLoop,
-    LoopConfig,
-    Outgoing,
-    consumer_for,
-    producer_for,
-)
+from services.adapters.batch_stream import Outgoing
 from services.adapters.kafka import aiokafka_options, kafka_python_options
 from services.adapters.settings import KafkaSettings, RouterSettings
 
@@ -99,10 +94,17 @@ class DedupMemory:
         return sum(len(seen) for seen in self.partitions.values())
 
 
-def mark(topic: str, partition: int, key: str, offset: int, time_s: float) -> Outgoing:
-    """The record that persists one first sight on the dedup topic."""
-    value = orjson.dumps({"partition": partition, "offset": offset, "time": time_s})
-    return Outgoing(topic, f"{partition} {key}".encode(), value)
+def marks(topic: str, sights: Sequence[tuple[int, str, int, float]]) -> list[Outgoing]:
+    """The records that persist a batch's first sights: one per inbound partition."""
+    by_partition: dict[int, list[tuple[str, int, float]]] = {}
+    for partition, key, offset, time_s in sights:
+        by_partition.setdefault(partition, []).append((key, offset, time_s))
+    out = []
+    for partition, entries in by_partition.items():
+        span = f"{partition} {entries[0][1]}-{entries[-1][1]}"
+        value = orjson.dumps({"partition": partition, "entries": entries})
+        out.append(Outgoing(topic, span.encode(), value))
+    return out
 
 
 def remember(
@@ -112,22 +114,31 @@ def remember(
     *,
     partitions: set[int],
 ) -> None:
-    """Apply one record read back from the dedup topic (tombstones and junk are skipped)."""
+    """Apply one record read back from the dedup topic (tombstones and junk are skipped).
+
+    Reads both layouts: a batch of sights, and the single sight per record (key
+    `<partition> <source> <id>`) that earlier versions wrote.
+    """
     if not key or not value:
         return
     try:
-        entry: dict[str, Any] = orjson.loads(value)
-        partition, offset, time_s = int(entry["partition"]), int(entry["offset"]), entry["time"]
+        record: dict[str, Any] = orjson.loads(value)
+        partition = int(record["partition"])
+        if "entries" in record:
+            entries = [(str(k), int(o), float(t)) for k, o, t in record["entries"]]
+        else:
+            _, _, event_key = key.decode("utf-8", "replace").partition(" ")
+            entries = [(event_key, int(record["offset"]), float(record["time"]))]
     except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
         return
-    if partition not in partitions or not isinstance(time_s, int | float):
+    if partition not in partitions:
         return
-    _, _, event_key = key.decode("utf-8", "replace").partition(" ")
     seen = memory.partitions[partition]
-    seen[event_key] = (offset, float(time_s))
-    if time_s > memory.latest.get(partition, 0.0):
-        memory.latest[partition] = float(time_s)
-    if len(seen) > memory.max_entries:
+    for event_key, offset, time_s in entries:
+        seen[event_key] = (offset, time_s)
+        if time_s > memory.latest.get(partition, 0.0):
+            memory.latest[partition] = time_s
+    while len(seen) > memory.max_entries:
         seen.popitem(last=False)
 
 
@@ -226,41 +237,3 @@ class RestoreOnAssignment(ConsumerRebalanceListener):  # type: ignore[misc]
             kept = await restore(self._settings, self._topic, self._memory, partitions)
             log.info("dedup memory of partitions %s restored: %d entries", sorted(partitions), kept)
         self.settled.set()
-
-
-class DedupBatchLoop(BatchLoop):
-    """The batch loop, subscribed with a listener so that memory follows the assignment."""
-
-    def __init__(
-        self,
-        settings: KafkaSettings,
-        config: LoopConfig,
-        handle: Callable[[Sequence[ConsumerRecord[bytes, bytes]]], Sequence[Outgoing]],
-        *,
-        listener: RestoreOnAssignment,
-        **kwargs: Any,
-    ) -> None:
-        async def handle_when_settled(
-            records: Sequence[ConsumerRecord[bytes, bytes]],
-        ) -> Sequence[Outgoing]:
-            # aiokafka may hand out records of a new assignment before the listener returned.
-            await listener.settled.wait()
-            return handle(records)
-
-        super().__init__(settings, config, handle_when_settled, **kwargs)
-        self._listener = listener
-
-    async def run(self) -> None:
-        consumer = consumer_for(self._settings, replace(self._config, topics=()))
-        consumer.subscribe(list(self._config.topics), listener=self._listener)
-        producer = self._producer or producer_for(self._settings, self._config.client_id)
-        await consumer.start()
-        if self._owns_producer:
-            await producer.start()
-        try:
-            while not self._stopping.is_set():
-                await self._step(consumer, producer)
-        finally:
-            await consumer.stop()
-            if self._owns_producer:
-                await producer.stop()

@@ -17,7 +17,7 @@ from schemas.topics import DECISIONS, EVENTS_DEADLETTER, REFERRAL_UPDATES, ROUTE
 from services.adapters.batch_stream import Outgoing
 from services.adapters.deadletters import InboundRecord, dead_letter, passed_headers
 from services.domain.rules import CompiledRuleset
-from services.router.dedup import DedupMemory, mark
+from services.router.dedup import DedupMemory, marks
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ def route_records(
     """Route a batch with one ruleset: decisions, forwarded updates and dead letters, in order.
 
     With a `memory`, re-sent events (same source and id, seen at an earlier offset) are dropped
-    and every first sight adds its mark for the dedup topic to the batch.
+    and the batch's first sights are added as marks for the dedup topic.
     """
     out: list[Outgoing] = []
     for record in records:
@@ -64,7 +64,7 @@ def route_records(
             out.append(routed)
     if memory is not None:
         memory.expire()
-        out.extend(mark(topics.dedup, *sight) for sight in memory.pending)
+        out.extend(marks(topics.dedup, memory.pending))
         memory.pending.clear()
     return out
 

@@ -9,7 +9,7 @@ from schemas.deadletters import DeadLetterV1
 from schemas.envelope import parse_structured
 from services.adapters.batch_stream import Outgoing
 from services.router.app import DEFAULT_RULES_DIR
-from services.router.dedup import DedupMemory, mark, remember
+from services.router.dedup import DedupMemory, marks, remember
 from services.router.handlers import RouterTopics, route_records
 from services.router.rulesets import load_default
 from tests.unit.schemas.examples import NOW, arrival
@@ -37,13 +37,32 @@ def test_memory_is_bounded_by_entries_and_by_the_ttl_on_event_time() -> None:
 
 
 def test_marks_read_back_rebuild_the_memory_of_the_assigned_partitions_only() -> None:
-    marks = [mark("dedup", p, f"src {p}", 7, 1000.0) for p in (0, 1)]
+    sights = [(0, "src a", 7, 1000.0), (1, "src b", 7, 1000.0), (0, "src c", 9, 1001.0)]
+    written = marks("dedup", sights)
+    assert [r.key for r in written] == [b"0 7-9", b"1 7-7"]  # one record per partition
     memory = DedupMemory(max_entries=10, ttl_s=DAY)
     memory.partitions[0] = OrderedDict()  # what `restore` starts from for an assigned partition
-    for record in [*marks, Outgoing("dedup", b"0 y", b"junk"), Outgoing("dedup", None, b"")]:
+    for record in [*written, Outgoing("dedup", b"0 y", b"junk"), Outgoing("dedup", None, b"")]:
         remember(memory, record.key, record.value, partitions={0})
-    assert dict(memory.partitions) == {0: {"src 0": (7, 1000.0)}}
-    assert not memory.admit(0, "src 0", 8, 1000.0)
+    assert dict(memory.partitions) == {0: {"src a": (7, 1000.0), "src c": (9, 1001.0)}}
+    assert memory.latest[0] == 1001.0
+    assert not memory.admit(0, "src a", 8, 1000.0)
+
+
+def test_marks_of_one_sight_per_record_written_by_earlier_versions_are_read() -> None:
+    memory = DedupMemory(max_entries=10, ttl_s=DAY)
+    memory.partitions[0] = OrderedDict()
+    legacy = orjson.dumps({"partition": 0, "offset": 7, "time": 1000.0})
+    remember(memory, b"0 src a", legacy, partitions={0})
+    assert dict(memory.partitions[0]) == {"src a": (7, 1000.0)}
+
+
+def test_read_back_keeps_the_entry_bound() -> None:
+    memory = DedupMemory(max_entries=2, ttl_s=DAY)
+    memory.partitions[0] = OrderedDict()
+    (record,) = marks("dedup", [(0, f"src {n}", n, 1000.0) for n in range(5)])
+    remember(memory, record.key, record.value, partitions={0})
+    assert list(memory.partitions[0]) == ["src 3", "src 4"]
 
 
 @dataclass
@@ -67,8 +86,10 @@ def test_a_re_sent_event_yields_no_decision_and_no_dead_letter_only_the_first_a_
     assert [o.topic for o in first] == [topics.decisions, "dedup"]
     assert later == []
     parsed = parse_structured(event, now=NOW)
-    assert first[1].key == f"0 {parsed.source} {parsed.id}".encode()
-    assert orjson.loads(first[1].value)["offset"] == 1
+    assert first[1].key == b"0 1-1"
+    assert orjson.loads(first[1].value)["entries"] == [
+        [f"{parsed.source} {parsed.id}", 1, parsed.time.timestamp()]
+    ]
 
 
 def test_an_invalid_event_is_dead_lettered_with_its_bytes_unless_it_holds_an_identifier() -> None:
