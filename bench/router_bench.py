@@ -26,6 +26,7 @@ from bench.peers.aiokafka_loop import run_plain_loop
 from schemas.topics import DECISIONS, EVENTS_DEADLETTER, EVENTS_INBOUND, REFERRAL_UPDATES, RULES
 from services.adapters.kafka import ensure_topics, topic_name
 from services.adapters.settings import KafkaSettings, Settings
+from services.adapters.worker import tune_gc
 from services.domain.synthetic import PROFILES, generate
 from services.router.app import DEFAULT_RULES_DIR, RouterService
 from services.router.rulesets import load_default
@@ -84,6 +85,7 @@ def main() -> None:
     feed_rate = fill(args.bootstrap, names[0], args.events)
 
     ruleset = load_default(DEFAULT_RULES_DIR)
+    tune_gc()  # as the worker does (services/adapters/worker.py), for both contenders
     peer_s = asyncio.run(
         run_plain_loop(
             args.bootstrap,

@@ -4,6 +4,7 @@ The hot loops themselves are batched aiokafka loops (see `batch_stream`); the wo
 as a task and cancels it on SIGTERM/SIGINT, which stops it between batches.
 """
 
+import gc
 from collections.abc import Awaitable, Callable
 
 import faust
@@ -28,10 +29,26 @@ def worker_app(settings: Settings, name: str, run: Callable[[], Awaitable[None]]
     )
 
     async def main() -> None:
+        tune_gc()
         await run()
 
     app.task(main)
     return app
+
+
+def tune_gc() -> None:
+    """Collect garbage for a process that parses thousands of events a second, once started.
+
+    With the default thresholds a collection of the youngest generation runs every 700 new
+    container objects, i.e. every few events, and the older generations are scanned with
+    everything the process holds (the de-duplication memory, rulesets, flow cells): measured,
+    that took parsing an event from about 50 to about 150 µs. Everything alive at start is
+    frozen out of collections and the youngest generation is collected 100x less often;
+    the events themselves hold no cycles, so memory does not grow by it.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(100_000, 50, 100)
 
 
 def run_worker(app: faust.App, settings: Settings) -> None:
