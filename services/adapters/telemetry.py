@@ -154,6 +154,8 @@ def json_log_handler() -> logging.Handler:
 def setup_logging(level: str) -> logging.Handler:
     """Structured JSON logs on stderr for this process; returns the handler for Faust's worker."""
     handler = json_log_handler()
+    # On the handler too: Faust's worker re-configures the root logger when it starts.
+    handler.setLevel(level)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

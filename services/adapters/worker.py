@@ -49,9 +49,3 @@ def tune_gc() -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(100_000, 50, 100)
-
-
-def run_worker(app: faust.App, settings: Settings) -> None:
-    """Run the worker in the foreground until it is signalled to stop."""
-    worker = faust.Worker(app, loglevel=settings.log_level.lower(), quiet=True)
-    worker.execute_from_commandline()

@@ -27,7 +27,18 @@ def run_worker(
             log.warning("metrics port %s is taken; this worker serves no metrics", base)
     app = build(settings, telemetry)
     app.conf.loghandlers = [handler]  # the worker installs the app's handlers when it starts
-    worker = faust.Worker(app, loglevel=settings.log_level.lower(), quiet=True)
+    # Only the JSON handler: no second, coloured copy of each line from the worker's defaults.
+    only_json = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "root": {"level": settings.log_level, "handlers": []},
+    }
+    worker = faust.Worker(
+        app, loglevel=settings.log_level.lower(), quiet=True, logging_config=only_json
+    )
+    # Faust's terminal spinner, enabled at WARNING and above, lowers the root logger to DEBUG
+    # and writes cursor escapes into the log stream: a worker's output is JSON logs only.
+    worker.spinner = None
     worker.execute_from_commandline()
 
 
