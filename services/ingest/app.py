@@ -55,7 +55,13 @@ def create_app(
         await sink.close()
 
     app = FastAPI(
-        title="mixflow ingest API", version="1", description=DESCRIPTION, lifespan=lifespan
+        title="mixflow ingest API",
+        version="1",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        # `install_tracing` makes the request's SERVER span (continuing the publisher's trace,
+        # named by route); FastAPI's own would be a second span for the same request.
+        telemetry={"tracing": False},
     )
     install_problem_handlers(app)
     if telemetry is not None:

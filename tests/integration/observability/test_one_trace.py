@@ -16,6 +16,7 @@ import pytest
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind
 from sqlalchemy import func, select
 from sqlmodel import Session
 
@@ -126,6 +127,8 @@ def test_one_event_over_http_is_one_trace_across_ingest_router_and_casework(
     routed = [s for s in spans if s.name.endswith("mixflow.events.inbound")]
     persisted = [s for s in spans if s.name.endswith("mixflow.decisions")]
     assert ingest and routed and persisted, [s.name for s in spans]
+    servers = [s.name for s in spans if s.kind == SpanKind.SERVER]
+    assert servers == ["POST /v1/events"]  # one span per request, not one per instrumentation
     trace_ids = {s.context.trace_id for s in (*ingest, *routed, *persisted)}
     layout = [
         (
