@@ -151,9 +151,11 @@ def memory(samples: list[int]) -> dict[str, Any]:
 
 def worker() -> None:
     """One router worker process (the orchestrator starts these and stops them by pid)."""
+    from services.adapters.worker import tune_gc
     from services.router.app import RouterService
 
     service = RouterService(Settings())
+    tune_gc()  # as `mixflow serve router` does once started
     loop = asyncio.new_event_loop()
     loop.add_signal_handler(signal.SIGTERM, service.stop)
     loop.run_until_complete(service.run())
