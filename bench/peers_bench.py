@@ -32,6 +32,7 @@ from bench.router_bench import fill, run_router
 from schemas.topics import DECISIONS, EVENTS_DEADLETTER, EVENTS_INBOUND, REFERRAL_UPDATES, RULES
 from services.adapters.kafka import ensure_topics, topic_name
 from services.adapters.settings import KafkaSettings, Settings
+from services.adapters.worker import tune_gc
 from services.router.app import DEFAULT_RULES_DIR
 from services.router.rulesets import load_default
 
@@ -73,6 +74,7 @@ def main() -> None:
 
     ruleset = load_default(DEFAULT_RULES_DIR)
     prefix = kafka.topic_prefix
+    tune_gc()  # as the router's worker does (services/adapters/worker.py), for every contender
     seconds = {
         "aiokafka": asyncio.run(
             run_plain_loop(

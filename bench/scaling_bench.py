@@ -75,7 +75,7 @@ def decisions_span(bootstrap: str, topic: str) -> tuple[int, float]:
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
     ends, starts = consumer.end_offsets(parts), consumer.beginning_offsets(parts)
-    stamps = []
+    stamps: list[int] = []
     for tp in parts:
         for offset in {starts[tp], ends[tp] - 1} if ends[tp] > starts[tp] else ():
             consumer.assign([tp])

@@ -50,8 +50,8 @@ async def run_plain_loop(
                         event = parse_record(record, now=now)
                     except ContractError:
                         continue
-                    value = ruleset.route(event, now=now).to_contract().model_dump_json()  # type: ignore[arg-type]
-                    futures.append(await producer.send(sink, value.encode(), key=record.key))
+                    value = ruleset.route(event, now=now).to_json()
+                    futures.append(await producer.send(sink, value, key=record.key))
                     done += 1
             if futures:
                 await asyncio.gather(*futures)

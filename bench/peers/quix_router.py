@@ -45,7 +45,7 @@ def run_quix_router(
             event = parse_structured(value, now=now)
         except ContractError:
             return None
-        return ruleset.route(event, now=now).to_contract().model_dump_json().encode()  # type: ignore[arg-type]
+        return ruleset.route(event, now=now).to_json()
 
     sdf = app.dataframe(inbound)
     sdf = sdf.apply(route).filter(lambda value: value is not None)
