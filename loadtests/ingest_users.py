@@ -36,7 +36,7 @@ class AgencyHttpUser(IngestUser):
 
     @task
     def post_event(self) -> None:
-        body = orjson.dumps(self.stream.next())
+        body = orjson.dumps(self.stream.next()).decode()
         self.client.post("/v1/events", data=body, headers={**self.auth, "Content-Type": JSON})
 
 
@@ -48,7 +48,7 @@ class AgencyBatchUser(IngestUser):
 
     @task
     def post_batch(self) -> None:
-        body = orjson.dumps(self.stream.take(BATCH))
+        body = orjson.dumps(self.stream.take(BATCH)).decode()
         self.client.post(
             "/v1/events:batch",
             data=body,

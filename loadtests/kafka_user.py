@@ -65,13 +65,13 @@ class SharedProducer:
                 cls._producer = None
 
 
-@events.test_start.add_listener
+@events.test_start.add_listener  # type: ignore[untyped-decorator]  # Locust is untyped here
 def _connect_on_start(environment: Environment, **_: Any) -> None:
     # Connecting (bootstrap, API versions) before users spawn keeps it out of the timed run.
     SharedProducer.get(environment.host or None)
 
 
-@events.test_stop.add_listener
+@events.test_stop.add_listener  # type: ignore[untyped-decorator]
 def _flush_on_stop(**_: Any) -> None:
     SharedProducer.close()
     # The acknowledgements that arrived during the flush are in the statistics now; Locust's CSV
