@@ -1,10 +1,11 @@
 """How the router scales: worker processes x partitions, and cost as the event volume grows.
 
     .venv/bin/python bench/scaling_bench.py [--volumes 10000,100000] [--workers 1,2]
-        [--partitions 1,4,12] [--bootstrap 127.0.0.1:9092]
+        [--partitions 1,4,12] [--per-day 20000] [--bootstrap 127.0.0.1:9092]
 
-For each volume an inbound topic per partition count is filled once (events are generated once
-and given fresh ids per copy, so the router's de-duplication never drops one). Then for every
+For each run an inbound topic is filled (events are generated once and given fresh ids per
+copy, so the router's de-duplication never drops one, and event times `--per-day` apart, so a
+long run spans event time as a live stream does). Then for every
 (workers, partitions) pair the router runs as that many separate worker processes in one
 consumer group until the decisions topic holds every event. Throughput is measured on the
 decisions themselves: events / (last decision's Kafka timestamp - first one's), so process
@@ -46,26 +47,42 @@ RESULTS = Path(__file__).resolve().parent / "results"
 POOL = 10_000
 
 
+STAMP = b"2000-01-01T00:00:00Z"
+"""The pool's placeholder event time; every copy gets its own (see `fill`)."""
+
+
 def event_pool(seed: int) -> list[tuple[bytes, bytes, bytes]]:
-    """(key, value, original id) of POOL generated events, stamped a minute ago."""
-    stamp = (datetime.now(UTC) - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """(key, value, original id) of POOL generated events with a placeholder time."""
     start = datetime.now(UTC) - timedelta(hours=1)
     return [
-        (e["subject"].encode(), orjson.dumps({**e, "time": stamp}), e["id"].encode())
+        (e["subject"].encode(), orjson.dumps({**e, "time": STAMP.decode()}), e["id"].encode())
         for e in generate(PROFILES["mixed"], Random(seed), start=start, count=POOL)
     ]
 
 
-def fill(bootstrap: str, topic: str, pool: list[tuple[bytes, bytes, bytes]], count: int) -> None:
-    """`count` events from the pool, each copy with an id of its own (uuid-shaped)."""
+def fill(
+    bootstrap: str,
+    topic: str,
+    pool: list[tuple[bytes, bytes, bytes]],
+    count: int,
+    per_day: float,
+) -> None:
+    """`count` events from the pool, each copy with an id of its own (uuid-shaped) and an
+    event time `per_day` events a day apart, ending a minute ago: the event time of a long
+    run advances as a live stream's does, so time-bounded state (the router's de-duplication
+    memory, 7 days by default) is bounded as it would be in production."""
     producer = KafkaProducer(
         bootstrap_servers=bootstrap, acks=1, linger_ms=20, batch_size=512 * 1024
     )
     run = uuid.uuid4().hex[:12]
+    gap = timedelta(days=1) / per_day
+    first = datetime.now(UTC) - timedelta(minutes=1) - gap * count
     for n in range(count):
         key, value, original = pool[n % len(pool)]
         fresh = f"{n:08x}-0000-4000-8000-{run}".encode()
-        producer.send(topic, key=key, value=value.replace(original, fresh, 1))
+        stamp = (first + gap * n).strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+        value = value.replace(original, fresh, 1).replace(STAMP, stamp, 1)
+        producer.send(topic, key=key, value=value)
     producer.flush()
     producer.close()
 
@@ -178,6 +195,9 @@ def main() -> None:
     parser.add_argument("--partitions", default="1,4,12")
     parser.add_argument("--bootstrap", default="127.0.0.1:9092")
     parser.add_argument("--flat-tolerance", type=float, default=0.10)
+    parser.add_argument(
+        "--per-day", type=float, default=20_000, help="event-time density of the generated stream"
+    )
     args = parser.parse_args()
     if args.worker:
         worker()
@@ -192,7 +212,7 @@ def main() -> None:
                     bootstrap=args.bootstrap, partitions=partitions, topic_prefix=prefix
                 )
                 prepare(kafka)
-                fill(args.bootstrap, topic_name(kafka, EVENTS_INBOUND), pool, volume)
+                fill(args.bootstrap, topic_name(kafka, EVENTS_INBOUND), pool, volume, args.per_day)
                 figures = run_workers(
                     args.bootstrap,
                     prefix,
@@ -216,6 +236,7 @@ def main() -> None:
                 print(json.dumps(runs[-1]), flush=True)
     result = {
         "runs": runs,
+        "events_per_day_of_event_time": args.per_day,
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "cpus": os.cpu_count(),
     }
