@@ -8,8 +8,8 @@ One run measures, side by side on this machine:
    they come out as case rows (`event_recorded` on `mixflow.cases.changes`, published by the
    casework outbox after the database commit);
 3. latency at a controlled rate (by default half the capacity): for each event, publication to
-   its decision (`mixflow.decisions`), its case row and its aggregate (the `events` hour totals on
-   `mixflow.flows.aggregates`), and the lag, which must stay bounded.
+   its decision (`mixflow.decisions`), its case row and its aggregate (the `arrivals` and
+   `returns` hour totals on `mixflow.flows.aggregates`), and the lag, which must stay bounded.
 
 Times of arrival are the Kafka timestamps of the output records, set by the service that
 produced them, so a busy measuring process does not inflate them. Aggregates count events rather
@@ -50,7 +50,7 @@ from schemas.topics import (
     EVENTS_INBOUND,
     FLOWS_AGGREGATES,
 )
-from services.adapters import local_kafka
+from services.adapters import local_kafka, local_postgres
 from services.adapters.db.engine import create_engine_for
 from services.adapters.kafka import aiokafka_options, ensure_topics, topic_name
 from services.adapters.settings import Settings
@@ -103,7 +103,7 @@ class Stage:
 
 @dataclass
 class Totals:
-    """The latest `events` hour totals per window, and when the sum reached each level."""
+    """The latest hour totals per (measure, window), and when their sum reached each level."""
 
     windows: dict[bytes, int] = field(default_factory=dict)
     baseline: int = 0
@@ -117,11 +117,15 @@ class Totals:
         return self.reached[-1][1] if self.reached else 0
 
 
+COUNTED = (b'"measure":"arrivals"', b'"measure":"returns"')
+"""Every decided event is one arrival or one return: their totals together count events."""
+
+
 def is_total(value: bytes) -> bool:
     return (
         b'"dimensions":{}' in value
-        and b'"measure":"events"' in value
         and b'"granularity":"hour"' in value
+        and any(measure in value for measure in COUNTED)
     )
 
 
@@ -138,7 +142,8 @@ class Observed:
             if is_total(value):
                 cell = orjson.loads(value)
                 if cell.get("count") is not None:
-                    self.totals.record(cell["window_start"].encode(), cell["count"], at)
+                    window = f"{cell['measure']} {cell['window_start']}".encode()
+                    self.totals.record(window, cell["count"], at)
             return
         if kind == "cases" and RECORDED not in value:
             return
@@ -517,10 +522,14 @@ def isolated_env(state_dir: Path, port_base: int, partitions: int) -> dict[str, 
 
 @contextmanager
 def fresh_postgres(settings: Settings) -> Iterator[str]:
-    """A new database on the project's PostgreSQL for one run, dropped afterwards."""
+    """A new database on the project's PostgreSQL for one run, dropped afterwards.
+
+    The cluster is started (installed first if needed) when it does not run, and then stopped
+    again after the run."""
     import psycopg
 
     pg = settings.postgres
+    started = local_postgres.up(pg, settings.state_dir)
     name = f"mixflow_e2e_{os.getpid()}_{int(time.time())}"
     options = {
         "host": pg.host,
@@ -530,13 +539,17 @@ def fresh_postgres(settings: Settings) -> Iterator[str]:
         "password": pg.password.get_secret_value(),
         "autocommit": True,
     }
-    with psycopg.connect(**options) as conn:  # type: ignore[arg-type]
-        conn.execute(f'CREATE DATABASE "{name}"')
     try:
-        yield pg.url(name)
-    finally:
         with psycopg.connect(**options) as conn:  # type: ignore[arg-type]
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield pg.url(name)
+        finally:
+            with psycopg.connect(**options) as conn:  # type: ignore[arg-type]
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        if started:
+            local_postgres.down(pg, settings.state_dir)
 
 
 def pipeline_specs(settings: Settings) -> list[ServiceSpec]:
