@@ -21,6 +21,7 @@ import typer
 from schemas.envelope import parse_structured
 from schemas.errors import ContractError
 from schemas.rules import Finding
+from services.adapters.worker import tune_gc
 from services.cli.output import fail
 from services.domain.rules.compile import compile_ruleset
 from services.domain.rules.engine import CompiledRuleset
@@ -200,6 +201,7 @@ def bench_engine(
 ) -> None:
     """Time the engine on the default ruleset, 100 and 1,000 generated rules, and ZEN as a peer."""
     sample = _events(events, seed)
+    tune_gc()  # the garbage-collection settings the router's worker runs with
     report: dict[str, Any] = {
         "default": _time_engine(load_compiled(default), sample, _rule_count(default))
     }
