@@ -35,6 +35,9 @@ def bench_e2e(
         200_000, "--limit-records", min=1000, help="Records of the Kafka performance tools."
     ),
     partitions: int = typer.Option(4, "--partitions", min=1, help="Partitions (own stack)."),
+    workers: int = typer.Option(
+        1, "--workers", min=1, max=8, help="Processes of each pipeline service (own stack)."
+    ),
     postgres: bool = typer.Option(
         False,
         "--postgres",
@@ -51,6 +54,7 @@ def bench_e2e(
         latency_fraction=fraction,
         latency_rate=rate,
         limit_records=limit_records,
+        workers=workers if stack == "own" else None,
     )
     if stack == "running":
         settings = load_settings()
@@ -66,7 +70,7 @@ def bench_e2e(
                 os.environ["MIXFLOW_DATABASE_URL"] = url
             settings = load_settings()
             console.print(f"own stack in {state} on {settings.kafka.bootstrap}")
-            resources.enter_context(e2e.own_pipeline(settings, console.print))
+            resources.enter_context(e2e.own_pipeline(settings, console.print, workers=workers))
             result = e2e.run(settings, config, console.print)
     else:
         fail("--stack is `own` or `running`")

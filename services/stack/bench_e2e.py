@@ -32,7 +32,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from random import Random
@@ -556,12 +556,24 @@ def pipeline_specs(settings: Settings) -> list[ServiceSpec]:
     return [s for s in service_specs(settings) if s.name in PIPELINE]
 
 
+def replicated(specs: Sequence[ServiceSpec], workers: int) -> list[ServiceSpec]:
+    """`workers` processes of each service (`router`, `router-2`, ...), one consumer group each."""
+    return [
+        spec if n == 1 else replace(spec, name=f"{spec.name}-{n}")
+        for spec in specs
+        for n in range(1, workers + 1)
+    ]
+
+
 @contextmanager
-def own_pipeline(settings: Settings, report: Any, timeout_s: float = 180.0) -> Iterator[None]:
-    """Broker, database, topics, ruleset and the pipeline's workers; all stopped afterwards."""
+def own_pipeline(
+    settings: Settings, report: Any, *, workers: int = 1, timeout_s: float = 180.0
+) -> Iterator[None]:
+    """Broker, database, topics, ruleset and `workers` processes of each of the pipeline's
+    services; all stopped afterwards."""
     _, started = infrastructure.start_broker(settings)
     files = run_files(settings)
-    specs = pipeline_specs(settings)
+    specs = replicated(pipeline_specs(settings), workers)
     try:
         infrastructure.prepare_database(settings)
         infrastructure.create_topics(settings)
@@ -598,6 +610,8 @@ class E2eConfig:
     latency_rate: float | None = None
     limit_records: int = 200_000
     drain_s: float = 120.0
+    workers: int | None = 1
+    """Processes of each pipeline service the own stack starts; None for a running stack."""
     bounded_s: float = 5.0
     """After the last publication at the latency rate, every case row within this many seconds."""
 
@@ -633,6 +647,7 @@ def run(settings: Settings, config: E2eConfig, report: Any) -> dict[str, Any]:
             "bootstrap": settings.kafka.bootstrap,
             "prefix": settings.kafka.topic_prefix,
             "partitions": settings.kafka.partitions,
+            "workers_per_service": config.workers,
             "database": settings.effective_database_url.split(":", 1)[0],
         },
         "message_bytes_avg": round(size),
