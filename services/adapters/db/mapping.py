@@ -1,6 +1,9 @@
 """Rows to domain values and back: the one place both shapes meet."""
 
+from datetime import datetime
 from typing import Any, cast
+
+import orjson
 
 from schemas.codes import Framework, ReferralStatus, Urgency
 from schemas.decisions import PathwayCode, ReceivingActorKind
@@ -128,3 +131,91 @@ def audit_values(entry: AuditEntry) -> dict[str, Any]:
 
 def audit_from(row: AuditLogRow) -> AuditEntry:
     return AuditEntry(row.actor, row.role, row.action, row.target, row.at, dict(row.detail))
+
+
+# Row tuples for COPY, in the column order below; JSON columns go as JSON text, and datetimes
+# are checked here because COPY bypasses `UtcDateTime`'s refusal of naive values.
+CASE_COLUMNS = ("case_id", "person_ref", "household_ref", "opened_at", "updated_at", "last_seq")
+REFERRAL_COLUMNS = (
+    "referral_id",
+    "case_id",
+    "person_ref",
+    "decision_id",
+    "pathway",
+    "framework",
+    "receiving_actor",
+    "assigned_agency",
+    "assignment_fallback",
+    "urgency",
+    "sla_hours",
+    "issued_at",
+    "due_at",
+    "status",
+    "status_changed_at",
+    "alerted_at",
+    "ruleset_id",
+    "ruleset_version",
+    "ruleset_digest",
+    "rule_id",
+    "matched",
+    "safeguard",
+)
+TIMELINE_COLUMNS = ("case_id", "seq", "kind", "at", "referral_id", "event_id", "detail")
+
+
+def aware(value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"refusing to store a naive datetime: {value!r}")
+    return value
+
+
+def case_row(case: Case) -> tuple[Any, ...]:
+    return (
+        case.case_id,
+        case.person_ref,
+        case.household_ref,
+        aware(case.opened_at),
+        aware(case.updated_at),
+        case.last_seq,
+    )
+
+
+def referral_row(referral: Referral) -> tuple[Any, ...]:
+    p = referral.provenance
+    alerted = referral.alerted_at
+    return (
+        referral.referral_id,
+        referral.case_id,
+        referral.person_ref,
+        referral.decision_id,
+        referral.pathway,
+        referral.framework,
+        referral.receiving_actor,
+        referral.assigned_agency,
+        referral.assignment_fallback,
+        referral.urgency,
+        referral.sla_hours,
+        aware(referral.issued_at),
+        aware(referral.due_at),
+        referral.status,
+        aware(referral.status_changed_at),
+        aware(alerted) if alerted is not None else None,
+        p.ruleset_id,
+        p.ruleset_version,
+        p.ruleset_digest,
+        p.rule_id,
+        orjson.dumps(p.matched).decode(),
+        p.safeguard,
+    )
+
+
+def timeline_row(entry: TimelineEntry) -> tuple[Any, ...]:
+    return (
+        entry.case_id,
+        entry.seq,
+        entry.kind,
+        aware(entry.at),
+        entry.referral_id,
+        entry.event_id,
+        orjson.dumps(entry.detail).decode(),
+    )

@@ -8,13 +8,13 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import CursorResult, Table, select, update
+from sqlalchemy import CursorResult, Table, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from schemas.codes import ReferralStatus
-from services.adapters.db import mapping
+from services.adapters.db import bulk, mapping
 from services.adapters.db.tables import (
     AuditLogRow,
     CaseRow,
@@ -39,6 +39,10 @@ def _insert(session: Session, model: Any) -> Any:
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return insert(_table(model))
+
+
+def _on_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
 
 
 def _chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
@@ -75,6 +79,9 @@ class SqlCaseRepository:
         return [mapping.case_from(row) for row in self.session.scalars(query)]
 
     def save_many(self, cases: Iterable[Case]) -> None:
+        if _on_postgres(self.session):
+            self._save_staged(cases)
+            return
         rows = [mapping.case_values(case) for case in cases]
         if not rows:
             return
@@ -86,6 +93,23 @@ class SqlCaseRepository:
             },
         )
         self.session.execute(stmt, rows)
+
+    def _save_staged(self, cases: Iterable[Case]) -> None:
+        # One upsert sees each key once (a second would be refused), so the last value wins
+        # here, as it did when rows were upserted one after the other.
+        latest = {case.case_id: case for case in cases}
+        if not latest:
+            return
+        columns = mapping.CASE_COLUMNS
+        twin = bulk.stage(self.session, "cases", columns, map(mapping.case_row, latest.values()))
+        names = ", ".join(columns)
+        self.session.execute(
+            text(
+                f"INSERT INTO cases ({names}) SELECT {names} FROM {twin} ORDER BY case_id "
+                "ON CONFLICT (case_id) DO UPDATE SET household_ref = excluded.household_ref, "
+                "updated_at = excluded.updated_at, last_seq = excluded.last_seq"
+            )
+        )
 
 
 class SqlReferralRepository:
@@ -107,6 +131,19 @@ class SqlReferralRepository:
 
     def add_many(self, referrals: Sequence[Referral]) -> None:
         if not referrals:
+            return
+        if _on_postgres(self.session):
+            columns = mapping.REFERRAL_COLUMNS
+            twin = bulk.stage(
+                self.session, "referrals", columns, map(mapping.referral_row, referrals)
+            )
+            names = ", ".join(columns)
+            self.session.execute(
+                text(
+                    f"INSERT INTO referrals ({names}) SELECT {names} FROM {twin} "
+                    "ON CONFLICT (referral_id) DO NOTHING"
+                )
+            )
             return
         stmt = _insert(self.session, ReferralRow).on_conflict_do_nothing(
             index_elements=["referral_id"]
@@ -164,7 +201,10 @@ class SqlTimelineRepository:
 
     def add_many(self, entries: Sequence[TimelineEntry]) -> None:
         # A plain insert: a (case_id, seq) clash means a concurrent writer and must fail.
-        if entries:
+        if entries and _on_postgres(self.session):
+            copied = map(mapping.timeline_row, entries)
+            bulk.copy_into(self.session, "timeline", mapping.TIMELINE_COLUMNS, copied)
+        elif entries:
             rows = [mapping.timeline_values(e) for e in entries]
             self.session.execute(_table(TimelineRow).insert(), rows)
 
@@ -183,6 +223,10 @@ class SqlProcessedEvents:
         self.session = session
 
     def claim(self, keys: Collection[EventKey], at: datetime) -> set[EventKey]:
+        if not keys:
+            return set()
+        if _on_postgres(self.session):
+            return self._claim_staged(keys, at)
         rows = [{"event_source": k.source, "event_id": k.id, "processed_at": at} for k in keys]
         if not rows:
             return set()
@@ -193,6 +237,20 @@ class SqlProcessedEvents:
             .returning(table.c.event_source, table.c.event_id)
         )
         result = self.session.execute(stmt, rows)
+        return {EventKey(source, event_id) for source, event_id in result}
+
+    def _claim_staged(self, keys: Collection[EventKey], at: datetime) -> set[EventKey]:
+        at = mapping.aware(at)
+        rows = ((k.source, k.id, at) for k in keys)
+        columns = ("event_source", "event_id", "processed_at")
+        twin = bulk.stage(self.session, "processed_events", columns, rows)
+        result = self.session.execute(
+            text(
+                "INSERT INTO processed_events (event_source, event_id, processed_at) "
+                f"SELECT event_source, event_id, processed_at FROM {twin} "
+                "ON CONFLICT (event_source, event_id) DO NOTHING RETURNING event_source, event_id"
+            )
+        )
         return {EventKey(source, event_id) for source, event_id in result}
 
 

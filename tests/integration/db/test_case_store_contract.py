@@ -5,6 +5,9 @@ from datetime import UTC, timedelta, timezone
 
 import pytest
 
+from services.adapters.db.engine import create_engine_for
+from services.adapters.db.migrate import migrate
+from services.adapters.db.uow import SqlUnitOfWork, session_factory_for
 from services.domain.cases import (
     AuditEntry,
     EventKey,
@@ -14,6 +17,7 @@ from services.domain.cases import (
     raise_overdue_alerts,
 )
 from services.domain.cases.ids import case_id_for
+from services.domain.cases.model import OutboxMessage, TimelineEntry
 from services.domain.errors import (
     ReferralNotAssignedError,
     StaleReferralError,
@@ -288,3 +292,55 @@ def test_the_audit_log_returns_entries_in_the_order_they_were_written(store):
         assert [e.actor for e in uow.audit.entries("r_x")] == ["cw-0", "cw-1", "cw-2"]
         assert uow.audit.entries()[-1].detail == {}
         assert uow.audit.entries("r_x")[2].detail == {"n": 2}
+
+
+def test_events_claimed_earlier_in_the_same_unit_of_work_are_not_claimed_again(store):
+    with store() as uow:
+        assert uow.events.claim([EventKey("s", "a")], T0) == {EventKey("s", "a")}
+        both = [EventKey("s", "a"), EventKey("s", "b")]
+        assert uow.events.claim(both, T0) == {EventKey("s", "b")}
+        uow.commit()
+
+
+def test_a_case_saved_twice_in_one_call_keeps_its_last_state(store):
+    apply(store, decision("e0", person(1)))
+    with store() as uow:
+        case = uow.cases.get_many([person(1)])[person(1)]
+        later = replace(case, last_seq=case.last_seq + 5, updated_at=T0 + timedelta(hours=1))
+        uow.cases.save_many([replace(case, last_seq=case.last_seq + 1), later])
+        uow.commit()
+    assert case_of(store, person(1))[0] == later
+
+
+def test_text_with_tabs_newlines_and_backslashes_is_stored_as_written(store):
+    awkward = 'a\tb\nc\\d "e" \\N é\r'
+    apply(store, decision("e0", person(1)))
+    with store() as uow:
+        case = uow.cases.get_many([person(1)])[person(1)]
+        entry = TimelineEntry(case.case_id, case.last_seq + 1, "overdue", T0, None, awkward, {
+            "reason_code": awkward, "n": 3, "flag": True, "none": None,
+        })  # fmt: skip
+        uow.timeline.add_many([entry])
+        uow.cases.save_many([replace(case, last_seq=entry.seq)])
+        uow.commit()
+    assert case_of(store, person(1))[2][-1] == entry
+
+
+@pytest.mark.parametrize("write", ["claim", "timeline", "outbox"])
+def test_sql_stores_refuse_a_naive_time_rather_than_guess_its_zone(db_url, write):
+    migrate(db_url)
+    engine = create_engine_for(db_url)
+    naive = T0.replace(tzinfo=None)
+    try:
+        with SqlUnitOfWork(session_factory_for(engine)) as uow, pytest.raises(Exception) as err:
+            if write == "claim":
+                uow.events.claim([EventKey("s", "a")], naive)
+            elif write == "timeline":
+                uow.timeline.add_many([TimelineEntry("c_x", 1, "overdue", naive)])
+            else:
+                uow.outbox.add_many([OutboxMessage("m", "t", "k", "{}", naive)])
+        # SQLAlchemy wraps the type's refusal; the COPY path raises it directly.
+        refusal = getattr(err.value, "orig", err.value)
+        assert isinstance(refusal, ValueError) and "naive" in str(refusal)
+    finally:
+        engine.dispose()

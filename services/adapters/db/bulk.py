@@ -1,0 +1,53 @@
+"""Bulk writes on PostgreSQL through COPY: one stream per table instead of a statement per row.
+
+A batch of decisions writes tens of thousands of rows; sent as pipelined INSERTs each row still
+costs a parse of its parameters, a protocol message and an executor start on the server, which
+measured as most of a batch's time. COPY streams the same rows as one command.
+
+`copy_into` appends rows to a table as they are (a plain INSERT: a key clash fails the
+transaction, as it must). `stage` copies rows into a per-connection temporary table shaped like
+the target, so one `INSERT ... SELECT ... ON CONFLICT` can then upsert or claim them all.
+Only PostgreSQL comes here; SQLite keeps its executemany path, which is already in-process.
+"""
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection
+from sqlalchemy.orm import Session
+
+
+def driver_connection(bind: Session | Connection) -> Any:
+    """The psycopg connection under a session or connection, inside its current transaction."""
+    connection = bind.connection() if isinstance(bind, Session) else bind
+    return connection.connection.driver_connection
+
+
+def copy_into(
+    bind: Session | Connection, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> None:
+    """COPY rows (tuples in `columns` order) into `table`."""
+    names = ", ".join(columns)
+    cursor = driver_connection(bind).cursor()
+    with cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def stage(
+    bind: Session | Connection, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> str:
+    """COPY rows into an empty temporary twin of `table`; return the twin's name.
+
+    The twin lives as long as the connection and is emptied at every commit (and by the
+    rollback of the rows themselves), so each transaction starts from an empty one.
+    """
+    twin = f"stage_{table}"
+    with driver_connection(bind).cursor() as cursor:
+        # Constraints are not copied: the target's own constraints judge the rows on insert.
+        cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {twin} (LIKE {table}) ON COMMIT DELETE ROWS"
+        )
+        cursor.execute(f"DELETE FROM {twin}")  # a second stage in one transaction
+    copy_into(bind, twin, columns, rows)
+    return twin
