@@ -80,20 +80,31 @@ class FlowCounter:
             idents += [f"{c.case_id}:{c.sequence}" for cs in changes.values() for c in cs]
             fresh = tx.claim(idents)
             self.stats.duplicates += len(idents) - len(fresh)
+            # Increments of every partition go in one write: a statement per partition and
+            # stream cost more round trips than rows at this batch size.
+            deltas: list[tuple[TableKey, int]] = []
+            people: dict[str, str] = {}
             for part, decided in decisions.items():
-                self._fold_decisions(tx, part, decided, fresh)
+                deltas += self._fold_decisions(tx, part, decided, fresh, people)
+            tx.remember(people)  # before outcomes, so a change finds a person decided with it
             for part, changed in changes.items():
-                self._fold_changes(tx, part, changed, fresh)
+                deltas += self._fold_changes(tx, part, changed, fresh)
+            self.stats.cell_increments += len(deltas)
+            tx.add(deltas)
             return tx.touched
 
     def _cube(self, tx: FlowTransaction, part: int, stream: str) -> FlowCube:
         return FlowCube(grace=self._grace, watermark=tx.watermark(part, stream))
 
     def _fold_decisions(
-        self, tx: FlowTransaction, part: int, batch: list[DecisionV1], fresh: set[str]
-    ) -> None:
+        self,
+        tx: FlowTransaction,
+        part: int,
+        batch: list[DecisionV1],
+        fresh: set[str],
+        people: dict[str, str],
+    ) -> list[tuple[TableKey, int]]:
         cube = self._cube(tx, part, "decisions")
-        people: dict[str, str] = {}
         for decision in batch:
             if decision.decision_id not in fresh:
                 continue
@@ -104,12 +115,11 @@ class FlowCounter:
                 facts.country, facts.sex, facts.age_band
             ).encode()
             self.stats.decisions += 1
-        tx.remember(people)
-        self._store_cube(tx, part, "decisions", cube)
+        return self._cube_deltas(tx, part, "decisions", cube)
 
     def _fold_changes(
         self, tx: FlowTransaction, part: int, batch: list[CaseChangeV1], fresh: set[str]
-    ) -> None:
+    ) -> list[tuple[TableKey, int]]:
         cube = self._cube(tx, part, "changes")
         known = tx.people({c.person_ref for c in batch})
         for change in batch:
@@ -122,15 +132,16 @@ class FlowCounter:
             if observed is not None:
                 cube.fold(observed)
                 self.stats.outcomes += 1
-        self._store_cube(tx, part, "changes", cube)
+        return self._cube_deltas(tx, part, "changes", cube)
 
-    def _store_cube(self, tx: FlowTransaction, part: int, stream: str, cube: FlowCube) -> None:
-        deltas = [
+    def _cube_deltas(
+        self, tx: FlowTransaction, part: int, stream: str, cube: FlowCube
+    ) -> list[tuple[TableKey, int]]:
+        """The cube's increments as stored keys; moves the stream's watermark with them."""
+        if cube.watermark is not None:
+            tx.set_watermark(part, stream, cube.watermark)
+        return [
             (TableKey(part, late, cell), count)
             for late, cells in ((False, cube.cells), (True, cube.late))
             for cell, count in cells.items()
         ]
-        self.stats.cell_increments += len(deltas)
-        tx.add(deltas)
-        if cube.watermark is not None:
-            tx.set_watermark(part, stream, cube.watermark)

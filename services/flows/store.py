@@ -10,10 +10,11 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, func, select
+from sqlalchemy import Connection, Engine, delete, func, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from services.adapters.db import bulk
 from services.adapters.db.tables import FlowCellRow, FlowPersonRow, FlowSeenRow, FlowWatermarkRow
 from services.domain.flows import CellKey
 from services.domain.flows.keys import Measure
@@ -28,6 +29,8 @@ CELLS: Any = FlowCellRow.__table__  # type: ignore[attr-defined]
 SEEN: Any = FlowSeenRow.__table__  # type: ignore[attr-defined]
 PEOPLE: Any = FlowPersonRow.__table__  # type: ignore[attr-defined]
 MARKS: Any = FlowWatermarkRow.__table__  # type: ignore[attr-defined]
+_CELL_KEY = ["part", "measure", "granularity", "window_start", "late", "coords"]
+_CELL_COLUMNS = (*_CELL_KEY, "count")
 
 
 def _chunks(rows: Sequence[Any]) -> Iterator[Sequence[Any]]:
@@ -43,21 +46,34 @@ class FlowTransaction:
         self._insert = insert
         self._now = now
         self._marks: dict[tuple[int, str], int] | None = None
+        self._on_postgres = connection.dialect.name == "postgresql"
         self.touched: set[Window] = set()
 
     def claim(self, idents: Sequence[str]) -> set[str]:
         """Record ids not seen before, now recorded as seen (duplicates in `idents` once)."""
-        fresh: set[str] = set()
         unique = list(dict.fromkeys(idents))
-        for chunk in _chunks(unique):
-            statement = (
-                self._insert(SEEN)
-                .values([{"ident": i, "seen_at": self._now} for i in chunk])
-                .on_conflict_do_nothing(index_elements=["ident"])
-                .returning(SEEN.c.ident)
+        if not unique:
+            return set()
+        if self._on_postgres:
+            twin = bulk.stage(
+                self._c, "flow_seen", ("ident", "seen_at"), ((i, self._now) for i in unique)
             )
-            fresh.update(self._c.execute(statement).scalars())
-        return fresh
+            claimed = self._c.execute(
+                text(
+                    f"INSERT INTO flow_seen (ident, seen_at) SELECT ident, seen_at FROM {twin} "
+                    "ON CONFLICT (ident) DO NOTHING RETURNING ident"
+                )
+            )
+            return set(claimed.scalars())
+        # One statement executed for many rows: compiled once and cached, unlike a VALUES list
+        # of a different length per batch, whose compilation cost more than the insert.
+        statement = (
+            self._insert(SEEN)
+            .on_conflict_do_nothing(index_elements=["ident"])
+            .returning(SEEN.c.ident)
+        )
+        rows = [{"ident": i, "seen_at": self._now} for i in unique]
+        return set(self._c.execute(statement, rows).scalars())
 
     def watermark(self, part: int, stream: str) -> int | None:
         if self._marks is None:
@@ -74,14 +90,24 @@ class FlowTransaction:
         )
 
     def remember(self, people: dict[str, str]) -> None:
-        rows = [{"person_ref": ref, "facts": facts} for ref, facts in sorted(people.items())]
-        for chunk in _chunks(rows):
-            statement = self._insert(PEOPLE).values(list(chunk))
+        rows = sorted(people.items())
+        if not rows:
+            return
+        if self._on_postgres:
+            twin = bulk.stage(self._c, "flow_people", ("person_ref", "facts"), rows)
             self._c.execute(
-                statement.on_conflict_do_update(
-                    index_elements=["person_ref"], set_={"facts": statement.excluded.facts}
+                text(
+                    "INSERT INTO flow_people (person_ref, facts) "
+                    f"SELECT person_ref, facts FROM {twin} ORDER BY person_ref "
+                    "ON CONFLICT (person_ref) DO UPDATE SET facts = excluded.facts"
                 )
             )
+            return
+        statement = self._insert(PEOPLE)
+        statement = statement.on_conflict_do_update(
+            index_elements=["person_ref"], set_={"facts": statement.excluded.facts}
+        )
+        self._c.execute(statement, [{"person_ref": ref, "facts": facts} for ref, facts in rows])
 
     def people(self, refs: Iterable[str]) -> dict[str, str]:
         wanted = list(refs)
@@ -97,34 +123,38 @@ class FlowTransaction:
         """Add increments to cells; sorted so concurrent writers lock rows in one order."""
         rows = sorted(
             (
-                {
-                    "part": key.part,
-                    "measure": key.cell.measure,
-                    "granularity": key.cell.granularity,
-                    "window_start": key.cell.window,
-                    "late": key.late,
-                    "coords": encode_coords(key.cell.coords),
-                    "count": count,
-                }
-                for key, count in deltas
-            ),
-            key=lambda r: (
-                r["measure"],
-                r["granularity"],
-                r["window_start"],
-                r["late"],
-                r["coords"],
-            ),
-        )
-        for chunk in _chunks(rows):
-            statement = self._insert(CELLS).values(list(chunk))
-            self._c.execute(
-                statement.on_conflict_do_update(
-                    index_elements=[c.name for c in CELLS.primary_key.columns],
-                    set_={"count": CELLS.c.count + statement.excluded["count"]},
-                )
+                key.part,
+                key.cell.measure,
+                key.cell.granularity,
+                key.cell.window,
+                key.late,
+                encode_coords(key.cell.coords),
+                count,
             )
+            for key, count in deltas
+        )
+        if rows and self._on_postgres:
+            self._add_staged(rows)
+        elif rows:
+            statement = self._insert(CELLS)
+            statement = statement.on_conflict_do_update(
+                index_elements=_CELL_KEY,
+                set_={"count": CELLS.c.count + statement.excluded["count"]},
+            )
+            self._c.execute(statement, [dict(zip(_CELL_COLUMNS, row, strict=True)) for row in rows])
         self.touched |= {(k.cell.measure, k.cell.granularity, k.cell.window) for k, _ in deltas}
+
+    def _add_staged(self, rows: list[tuple[Any, ...]]) -> None:
+        twin = bulk.stage(self._c, "flow_cells", _CELL_COLUMNS, rows)
+        key = ", ".join(_CELL_KEY)
+        # Summed per key first: one upsert may touch a row only once.
+        self._c.execute(
+            text(
+                f"INSERT INTO flow_cells ({key}, count) SELECT {key}, sum(count) FROM {twin} "
+                f"GROUP BY {key} ORDER BY {key} "
+                f"ON CONFLICT ({key}) DO UPDATE SET count = flow_cells.count + excluded.count"
+            )
+        )
 
 
 class FlowCellStore:
