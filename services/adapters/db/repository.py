@@ -8,7 +8,7 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import CursorResult, Table, select, text, update
+from sqlalchemy import ARRAY, CursorResult, Table, any_, bindparam, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlmodel import col
@@ -45,6 +45,21 @@ def _on_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
+def _matching(session: Session, column: Any, values: Sequence[Any]) -> Iterator[Any]:
+    """Conditions `column IN values`, a few for SQLite's parameter limit, one on PostgreSQL.
+
+    PostgreSQL gets `= ANY(array)`: one parameter for the whole list, where an IN list makes
+    the driver parse and bind one placeholder per value.
+    """
+    if not values:
+        return
+    if _on_postgres(session):
+        yield column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+        return
+    for chunk in _chunks(values):
+        yield column.in_(chunk)
+
+
 def _chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), CHUNK):
         yield items[start : start + CHUNK]
@@ -55,18 +70,20 @@ class SqlCaseRepository:
         self.session = session
 
     def get_many(self, person_refs: Collection[str]) -> dict[str, Case]:
+        table = _table(CaseRow)
         found: dict[str, Case] = {}
-        for chunk in _chunks(sorted(person_refs)):
+        for refs in _matching(self.session, table.c.person_ref, sorted(person_refs)):
             # Lock in a stable order so two writers never wait on each other in a cycle.
-            query = (
-                select(CaseRow)
-                .where(col(CaseRow.person_ref).in_(chunk))
-                .order_by(col(CaseRow.case_id))
-                .with_for_update()
-                .execution_options(populate_existing=True)
-            )
-            for row in self.session.scalars(query):
-                found[row.person_ref] = mapping.case_from(row)
+            query = select(*table.c).where(refs).order_by(table.c.case_id).with_for_update()
+            for row in self.session.execute(query):
+                found[row.person_ref] = Case(
+                    row.case_id,
+                    row.person_ref,
+                    row.household_ref,
+                    row.opened_at,
+                    row.updated_at,
+                    row.last_seq,
+                )
         return found
 
     def household(self, household_ref: str) -> list[Case]:

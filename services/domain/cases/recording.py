@@ -85,21 +85,22 @@ def record_decision(
 ) -> DecisionRecorded:
     """Open or continue the case, issue one referral per pathway, record it all in order."""
     current = open_or_continue(case, intake, now)
+    event_id = intake.event.id
     entries: list[TimelineEntry] = []
+
+    def note(
+        kind: TimelineKind, at: datetime, referral_id: str | None = None, **detail: DetailValue
+    ) -> None:
+        # Numbered here and the case advanced once at the end: this runs for every decision
+        # of a batch, and a copy of the case per entry (`append`) was a measurable share.
+        seq = current.last_seq + len(entries) + 1
+        entries.append(TimelineEntry(current.case_id, seq, kind, at, referral_id, event_id, detail))
+
     if case is None:
-        current, entry = append(
-            current,
-            "case_opened",
-            now,
-            event_id=intake.event.id,
-            household_ref=intake.household_ref,
-        )
-        entries.append(entry)
-    current, entry = append(
-        current,
+        note("case_opened", now, household_ref=intake.household_ref)
+    note(
         "event_recorded",
         intake.event_time,
-        event_id=intake.event.id,
         event_type=intake.event_type,
         event_source=intake.event.source,
         agency=intake.agency,
@@ -107,28 +108,22 @@ def record_decision(
         admin1=intake.admin1,
         household_ref=intake.household_ref,
     )
-    entries.append(entry)
-    current, entry = append(
-        current,
+    note(
         "decision_made",
         intake.decided_at,
-        event_id=intake.event.id,
         decision_id=intake.decision_id,
         ruleset_id=intake.ruleset_id,
         ruleset_version=intake.ruleset_version,
         ruleset_digest=intake.ruleset_digest,
         referrals=len(intake.referrals),
     )
-    entries.append(entry)
     referrals: list[Referral] = []
     for intent in _one_per_pathway(intake.referrals):
         referral = issue_referral(current, intake, intent, directory)
-        current, entry = append(
-            current,
+        note(
             "referral_issued",
             referral.issued_at,
-            referral_id=referral.referral_id,
-            event_id=intake.event.id,
+            referral.referral_id,
             pathway=referral.pathway,
             agency=referral.assigned_agency,
             fallback=referral.assignment_fallback,
@@ -136,7 +131,7 @@ def record_decision(
             due_at=referral.due_at.isoformat(),
         )
         referrals.append(referral)
-        entries.append(entry)
+    current = replace(current, last_seq=current.last_seq + len(entries))
     return DecisionRecorded(current, case is None, tuple(referrals), tuple(entries))
 
 
