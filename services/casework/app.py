@@ -69,6 +69,8 @@ class CaseworkService:
         self._stopping = False
         self._next_sla = 0.0
         self._next_relay = 0.0
+        self._relay_task: asyncio.Task[None] | None = None
+        self._relay_again = False
         meter = metrics.get_meter("mixflow.casework")
         self._batch_ms = meter.create_histogram(
             "mixflow.db.batch.duration", unit="ms", description="one casework transaction"
@@ -97,8 +99,33 @@ class CaseworkService:
         self._batch_size.record(len(records))
         self.consumed += len(records)
         self.decisions += outcome.decisions
-        await self.relay.publish_pending()
+        self._kick_relay()
         return outcome.letters
+
+    def _kick_relay(self) -> None:
+        """Publish what is committed in the background, while the next batch is consumed.
+
+        Safe to overlap: the relay sends only committed rows, in outbox order, and a crash
+        before it marks them leaves them for the next run. Publishing inline held the next
+        batch's database work behind the broker's acknowledgements. One relay task at a time;
+        a kick while it runs makes it go round once more.
+        """
+        self._relay_again = True
+        if self._relay_task is None or self._relay_task.done():
+            self._relay_task = asyncio.create_task(self._relay_until_idle())
+
+    async def _relay_until_idle(self) -> None:
+        while self._relay_again:
+            self._relay_again = False
+            try:
+                await self.relay.publish_pending()
+            except Exception:  # the rows stay pending: the next kick or tick sends them
+                log.exception("publishing the outbox failed; retrying on the next batch")
+                return
+
+    async def _settle_relay(self) -> None:
+        if self._relay_task is not None:
+            await asyncio.gather(self._relay_task, return_exceptions=True)
 
     async def tick(self) -> None:
         """Run the timers that are due; called by the loop before each poll."""
@@ -108,7 +135,7 @@ class CaseworkService:
             await self.check_slas()
         if now >= self._next_relay:
             self._next_relay = now + self.config.outbox_interval_s
-            await self.relay.publish_pending()
+            self._kick_relay()
 
     async def check_slas(self) -> int:
         """Record every breach found now (one alert each, via the outbox); prune old outbox rows."""
@@ -162,6 +189,7 @@ class CaseworkService:
             await self.relay.publish_pending()  # what a previous run committed but never sent
             await self._loop.run()
         finally:
+            await self._settle_relay()
             await producer.stop()
 
     def stop(self) -> None:
