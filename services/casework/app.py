@@ -6,7 +6,6 @@ transaction, then the relay for what it wrote, then dead letters, then the offse
 """
 
 import asyncio
-import gc
 import logging
 import time
 from collections.abc import Sequence
@@ -37,22 +36,6 @@ from services.domain.directory import Directory
 
 log = logging.getLogger(__name__)
 GROUP_ID = "mixflow-casework"
-
-
-GC_THRESHOLDS = (50_000, 20, 10)
-"""Young-generation collections every 50,000 allocations instead of 700."""
-
-
-def tune_gc() -> None:
-    """Collect cycles far less often than CPython's default; called once the worker starts.
-
-    A batch allocates hundreds of thousands of short-lived, acyclic objects (parsed records,
-    domain values, rows); at the default threshold the collector ran thousands of times per
-    batch and measured as a third to half of the worker's CPU. What lives at start-up (modules,
-    schemas, the directory) is frozen, so the collections that remain do not walk it again.
-    """
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
 
 
 class CaseworkService:
@@ -180,7 +163,6 @@ class CaseworkService:
 
     async def run(self) -> None:
         # Kafka clients bind to the running event loop, so they are made here, not in __init__.
-        tune_gc()
         producer = producer_for(self.kafka, GROUP_ID)
         self.relay = OutboxRelay(
             self.outbox, producer, self.kafka, self.clock, batch=self.config.outbox_batch

@@ -1,7 +1,6 @@
 """Composition root of the flows service: a batch loop that counts, and a publishing timer."""
 
 import asyncio
-import gc
 import logging
 from collections.abc import Sequence
 from datetime import timedelta
@@ -25,22 +24,6 @@ from services.flows.store import FlowCellStore, dedup_horizon
 
 log = logging.getLogger(__name__)
 GROUP_ID = "mixflow-flows"
-
-
-GC_THRESHOLDS = (50_000, 20, 10)
-"""Young-generation collections every 50,000 allocations instead of 700."""
-
-
-def tune_gc() -> None:
-    """Collect cycles far less often than CPython's default; called once the worker starts.
-
-    A batch allocates hundreds of thousands of short-lived, acyclic objects (parsed records,
-    domain values, rows); at the default threshold the collector ran thousands of times per
-    batch and measured as a third to half of the worker's CPU. What lives at start-up (modules,
-    schemas, the directory) is frozen, so the collections that remain do not walk it again.
-    """
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
 
 
 class AggregateSink:
@@ -109,7 +92,6 @@ class FlowsService:
             await asyncio.sleep(3600)
 
     async def run(self) -> None:
-        tune_gc()
         kafka = self.settings.kafka
         producer = producer_for(kafka, "mixflow-flows")
         await producer.start()
