@@ -8,6 +8,7 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
+from psycopg.errors import UniqueViolation
 from sqlalchemy import ARRAY, CursorResult, Table, any_, bindparam, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -150,17 +151,7 @@ class SqlReferralRepository:
         if not referrals:
             return
         if _on_postgres(self.session):
-            columns = mapping.REFERRAL_COLUMNS
-            twin = bulk.stage(
-                self.session, "referrals", columns, map(mapping.referral_row, referrals)
-            )
-            names = ", ".join(columns)
-            self.session.execute(
-                text(
-                    f"INSERT INTO referrals ({names}) SELECT {names} FROM {twin} "
-                    "ON CONFLICT (referral_id) DO NOTHING"
-                )
-            )
+            self._add_copied([mapping.referral_row(r) for r in referrals])
             return
         stmt = _insert(self.session, ReferralRow).on_conflict_do_nothing(
             index_elements=["referral_id"]
@@ -168,6 +159,26 @@ class SqlReferralRepository:
         # executemany: psycopg pipelines the rows in one round trip and reuses one prepared
         # statement, which measured faster than multi-row VALUES of the same rows.
         self.session.execute(stmt, [mapping.referral_values(r) for r in referrals])
+
+    def _add_copied(self, rows: list[tuple[Any, ...]]) -> None:
+        # Referral ids derive from the decision, whose event was claimed in this transaction,
+        # so a clash needs the same decision under an event not seen before, which is rare:
+        # copy straight in, and only when that meets an existing id go through the twin.
+        columns = mapping.REFERRAL_COLUMNS
+        try:
+            with self.session.begin_nested():
+                bulk.copy_into(self.session, "referrals", columns, rows)
+            return
+        except UniqueViolation:
+            pass
+        twin = bulk.stage(self.session, "referrals", columns, rows)
+        names = ", ".join(columns)
+        self.session.execute(
+            text(
+                f"INSERT INTO referrals ({names}) SELECT {names} FROM {twin} "
+                "ON CONFLICT (referral_id) DO NOTHING"
+            )
+        )
 
     def save_status(self, referral: Referral, *, expected: ReferralStatus) -> None:
         table = _table(ReferralRow)

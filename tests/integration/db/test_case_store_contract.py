@@ -344,3 +344,15 @@ def test_sql_stores_refuse_a_naive_time_rather_than_guess_its_zone(db_url, write
         assert isinstance(refusal, ValueError) and "naive" in str(refusal)
     finally:
         engine.dispose()
+
+
+def test_adding_a_referral_that_exists_keeps_the_stored_one_and_adds_the_others(store):
+    apply(store, decision("e0", person(1)))
+    stored = case_of(store, person(1))[1]
+    fresh = replace(stored[0], referral_id="r_" + "f" * 32, status_changed_at=T0)
+    with store() as uow:
+        clash = replace(stored[0], assigned_agency="SOMEONE-ELSE")
+        uow.referrals.add_many([clash, fresh])
+        uow.commit()
+    after = {r.referral_id: r for r in case_of(store, person(1))[1]}
+    assert after[stored[0].referral_id] == stored[0] and after[fresh.referral_id] == fresh
