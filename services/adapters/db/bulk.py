@@ -13,6 +13,8 @@ Only PostgreSQL comes here; SQLite keeps its executemany path, which is already 
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import orjson
+from psycopg.types.json import set_json_dumps
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
@@ -24,12 +26,26 @@ def driver_connection(bind: Session | Connection) -> Any:
 
 
 def copy_into(
-    bind: Session | Connection, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+    bind: Session | Connection,
+    table: str,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    types: Sequence[str] | None = None,
 ) -> None:
-    """COPY rows (tuples in `columns` order) into `table`."""
+    """COPY rows (tuples in `columns` order) into `table`.
+
+    With `types` (PostgreSQL type names, one per column) the rows go in binary format, which
+    spares both ends formatting and parsing timestamps as text; JSON columns then take
+    `Jsonb(value)`.
+    """
     names = ", ".join(columns)
+    binary = " (FORMAT BINARY)" if types else ""
     cursor = driver_connection(bind).cursor()
-    with cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+    set_json_dumps(orjson.dumps, context=cursor)
+    with cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN{binary}") as copy:
+        if types:
+            copy.set_types(list(types))
         for row in rows:
             copy.write_row(row)
 

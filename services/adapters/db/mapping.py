@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Any, cast
 
 import orjson
+from psycopg.types.json import Jsonb
 
 from schemas.codes import Framework, ReferralStatus, Urgency
 from schemas.decisions import PathwayCode, ReceivingActorKind
@@ -161,6 +162,8 @@ REFERRAL_COLUMNS = (
     "safeguard",
 )
 TIMELINE_COLUMNS = ("case_id", "seq", "kind", "at", "referral_id", "event_id", "detail")
+TIMELINE_TYPES = ("text", "int4", "text", "timestamptz", "text", "text", "jsonb")
+"""Wire types of `timeline_row` for a binary COPY (text goes into the varchar columns)."""
 
 
 def aware(value: datetime) -> datetime:
@@ -217,5 +220,5 @@ def timeline_row(entry: TimelineEntry) -> tuple[Any, ...]:
         aware(entry.at),
         entry.referral_id,
         entry.event_id,
-        orjson.dumps(entry.detail).decode(),
+        Jsonb(entry.detail),
     )

@@ -35,6 +35,7 @@ from services.domain.cases.model import OutboxMessage
 RELAY_LOCK = 0x6D78_6F62  # "mxob": the advisory lock key only outbox relays take
 CHUNK = 1000
 _COLUMNS = ("message_id", "topic", "key", "payload", "created_at")
+_TYPES = ("text", "text", "text", "text", "timestamptz")
 
 
 def _table() -> Table:
@@ -52,7 +53,7 @@ class SqlOutbox:
         if self.session.get_bind().dialect.name == "postgresql":
             # COPY keeps the messages' order, so ids (publication order) follow it as before.
             copied = ((m.message_id, m.topic, m.key, m.payload, aware(m.at)) for m in messages)
-            bulk.copy_into(self.session, "outbox", _COLUMNS, copied)
+            bulk.copy_into(self.session, "outbox", _COLUMNS, copied, types=_TYPES)
             return
         rows = [
             {

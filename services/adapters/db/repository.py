@@ -231,7 +231,8 @@ class SqlTimelineRepository:
         # A plain insert: a (case_id, seq) clash means a concurrent writer and must fail.
         if entries and _on_postgres(self.session):
             copied = map(mapping.timeline_row, entries)
-            bulk.copy_into(self.session, "timeline", mapping.TIMELINE_COLUMNS, copied)
+            columns, types = mapping.TIMELINE_COLUMNS, mapping.TIMELINE_TYPES
+            bulk.copy_into(self.session, "timeline", columns, copied, types=types)
         elif entries:
             rows = [mapping.timeline_values(e) for e in entries]
             self.session.execute(_table(TimelineRow).insert(), rows)
