@@ -5,8 +5,11 @@ rows per event (the write amplification of the finest-cell design), and (3) the 
 decision being published to its count being stored, while decisions arrive at a steady rate.
 Prints JSON and writes bench/results/flows-service-<UTC>.json.
 
-Run (a broker must be running, e.g. `mixflow kafka up`, or the test broker):
-  .venv/bin/python bench/flows_service_bench.py --bootstrap 127.0.0.1:19092 --events 20000
+Run (a broker must be running, e.g. `mixflow kafka up`, or the test broker); without
+`--database-url` the store is a SQLite file, deployments (and the recorded figures) use
+PostgreSQL:
+  .venv/bin/python bench/flows_service_bench.py --bootstrap 127.0.0.1:19092 --events 20000 \
+      --database-url postgresql+psycopg://mixflow:change-me-local-only@127.0.0.1:55432/<db>
 """
 
 import argparse
