@@ -56,7 +56,7 @@ def decisions(count: int, seed: int) -> list[DecisionV1]:
     start = now - timedelta(days=400)
     events = generate(PROFILES["mixed"], Random(seed), start=start, count=count, per_day=5000)
     return [
-        ruleset.route(parse_structured(orjson.dumps(e), now=now), now=now).to_contract()  # type: ignore[arg-type]
+        ruleset.route(parse_structured(orjson.dumps(e), now=now), now=now).to_contract()
         for e in events
     ]
 

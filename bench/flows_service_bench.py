@@ -29,7 +29,7 @@ from random import Random
 
 import orjson
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -54,13 +54,13 @@ def decisions(count: int, start: datetime, seed: int) -> list[tuple[bytes, bytes
     events = generate(PROFILES["mixed"], Random(seed), start=start, count=count, per_day=20000)
     for event in events:
         parsed = parse_structured(orjson.dumps(event), now=now)
-        decision = ruleset.route(parsed, now=now).to_contract()  # type: ignore[arg-type]
+        decision = ruleset.route(parsed, now=now).to_contract()
         out.append((decision.person_ref.encode(), decision.model_dump_json().encode()))
     return out
 
 
-def counted(engine, granularity: str = "day") -> int:
-    row = FlowCellRow.__table__.c
+def counted(engine: Engine, granularity: str = "day") -> int:
+    row = FlowCellRow.__table__.c  # type: ignore[attr-defined]  # SQLModel declares it at run time
     query = select(func.coalesce(func.sum(row.count), 0)).where(
         row.measure.in_(["arrivals", "returns"]), row.granularity == granularity
     )
@@ -79,7 +79,7 @@ def end_offsets(bootstrap: str, topics: list[str]) -> dict[str, int]:
     return out
 
 
-def wait_for(engine, target: int, timeout_s: float) -> tuple[float | None, float, int]:
+def wait_for(engine: Engine, target: int, timeout_s: float) -> tuple[float | None, float, int]:
     """(time of first progress, time target reached, count at first progress)."""
     first: float | None = None
     first_count = 0
@@ -198,7 +198,7 @@ def main() -> None:
     out.write_text(json.dumps(result, indent=2) + "\n")
 
 
-def _mark(engine, base: int, reached: list[float | None]) -> None:
+def _mark(engine: Engine, base: int, reached: list[float | None]) -> None:
     now = time.monotonic()
     n = counted(engine) - base
     for i in range(min(n, len(reached))):
