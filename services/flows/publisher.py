@@ -8,6 +8,7 @@ compacted, so the latest record per cell is what a reader gets.
 
 import asyncio
 import logging
+from collections import OrderedDict
 from typing import Any, Protocol
 
 from services.domain.flows.windows import SECONDS, from_index
@@ -21,12 +22,28 @@ class Sink(Protocol):
     async def send(self, *, key: bytes, value: bytes) -> Any: ...
 
 
+REMEMBERED_CELLS = 200_000
+"""Published cells whose last count is kept to skip unchanged ones (about 150 bytes each).
+
+Bounded because windows keep coming: kept forever, a year of hour windows grew this by millions
+of entries. Forgetting a cell only means its aggregate may be sent once more unchanged, which
+readers of the compacted topic do not notice."""
+
+
 class Publisher:
-    def __init__(self, store: FlowCellStore, sink: Sink | None, k: int) -> None:
+    def __init__(
+        self,
+        store: FlowCellStore,
+        sink: Sink | None,
+        k: int,
+        *,
+        remembered: int = REMEMBERED_CELLS,
+    ) -> None:
         self._store = store
         self._sink = sink
         self._k = k
-        self._last: dict[str, int | None] = {}
+        self._remembered = remembered
+        self._last: OrderedDict[str, int | None] = OrderedDict()
         self._pending: set[Window] = set()
         self.published = 0
 
@@ -59,8 +76,11 @@ class Publisher:
             cells = self._store.cells([measure], granularity, start, end)  # type: ignore[list-item,arg-type]
             for aggregate in window_catalogue(cells, measure, granularity, window, self._k):  # type: ignore[arg-type]
                 key = cell_key(aggregate)
-                if self._last.get(key, -1) == aggregate.count and key in self._last:
-                    continue
+                unchanged = key in self._last and self._last[key] == aggregate.count
                 self._last[key] = aggregate.count
-                out.append((key.encode(), aggregate.model_dump_json().encode()))
+                self._last.move_to_end(key)  # least recently published is forgotten first
+                if len(self._last) > self._remembered:
+                    self._last.popitem(last=False)
+                if not unchanged:
+                    out.append((key.encode(), aggregate.model_dump_json().encode()))
         return out
