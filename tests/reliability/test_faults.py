@@ -1,7 +1,7 @@
 """Faults injected while a steady stream flows: the pipeline loses and duplicates nothing.
 
 Router, casework and flows run as real worker processes (`mixflow serve`), two casework workers
-share a consumer group, on a broker (ports 39092/39093) and a PostgreSQL cluster (port 55532)
+share a consumer group, on a broker (ports 29092/29093) and a PostgreSQL cluster (port 25532)
 of this test only. During the stream, at seeded random points, each of
 `MIXFLOW_RELIABILITY_ROUNDS` rounds (1 in CI) injects: (a) SIGKILL and restart of a worker of
 each service (the first round kills all three a moment apart, later rounds one at a time, each
@@ -105,8 +105,11 @@ def _verify(pipeline: Pipeline, stream: Stream, expected_alive: int) -> tuple[An
 
 @pytest.fixture
 def own_broker(tmp_path: Path) -> Iterator[tuple[KafkaSettings, local_kafka.BrokerPaths]]:
-    """A broker of this test only (ports 39092/39093, data under tmp_path), stopped after."""
-    settings = KafkaSettings(bootstrap="127.0.0.1:39092", controller_port=39093, partitions=4)
+    """A broker of this test only (ports 29092/29093, data under tmp_path), stopped after."""
+    # Ports below Linux's ephemeral range (32768-60999): while the broker is down the workers
+    # keep reconnecting from ephemeral ports, and one of them once took the broker's own port
+    # before it restarted ("Address already in use").
+    settings = KafkaSettings(bootstrap="127.0.0.1:29092", controller_port=29093, partitions=4)
     paths = local_kafka.broker_paths(settings, tmp_path / "broker", CACHE_DIR)
     local_kafka.up(settings, paths)
     yield settings, paths
@@ -115,8 +118,8 @@ def own_broker(tmp_path: Path) -> Iterator[tuple[KafkaSettings, local_kafka.Brok
 
 @pytest.fixture
 def own_postgres(tmp_path: Path) -> Iterator[tuple[PostgresSettings, Path]]:
-    """A PostgreSQL cluster of this test only (port 55532), its data folder removed after."""
-    settings = PostgresSettings(port=55532)
+    """A PostgreSQL cluster of this test only (port 25532), its data folder removed after."""
+    settings = PostgresSettings(port=25532)
     state = tmp_path / "pg"
     local_postgres.up(settings, state)
     yield settings, state
