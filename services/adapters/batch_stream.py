@@ -277,8 +277,11 @@ class BatchLoop:
         self._batch_start = {}
         if instruments is not None:
             instruments.finish(records, spans, outgoing, started)
+            # A rebalance during the batch may have taken partitions away; aiokafka asserts on
+            # the high watermark of a partition no longer assigned, which ended the worker.
+            assigned = consumer.assignment()
             for tp, batch in fetched.items():
-                highwater = consumer.highwater(tp)
+                highwater = consumer.highwater(tp) if tp in assigned else None
                 if highwater is not None:
                     instruments.set_lag(tp.topic, tp.partition, highwater - batch[-1].offset - 1)
         self.stats.batches += 1
