@@ -9,7 +9,9 @@ import os
 import signal
 import socket
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
 
 
 def read_pid(pid_file: Path) -> int | None:
@@ -81,3 +83,22 @@ def tail(path: Path, lines: int = 20) -> str:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
     except OSError:
         return ""
+
+
+@contextlib.contextmanager
+def terminate_unwinds() -> Iterator[None]:
+    """Inside, SIGTERM ends the program as Ctrl-C does: `finally` blocks and context managers
+    run, so what a long command started (a broker, services, a scratch database) is stopped.
+
+    Python's default for SIGTERM is to die at once, which left a benchmark's own broker running
+    when the benchmark was stopped with `kill` or by a CI timeout.
+    """
+
+    def unwind(signum: int, frame: FrameType | None) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, unwind)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -9,6 +9,7 @@ import orjson
 import typer
 from rich.console import Console
 
+from services.adapters.processes import terminate_unwinds
 from services.cli.output import fail, load_settings
 from services.stack import bench_e2e as e2e
 
@@ -65,6 +66,8 @@ def bench_e2e(
         state = Path(tempfile.mkdtemp(prefix="mixflow-e2e-"))
         os.environ.update(e2e.isolated_env(state, port_base, partitions))
         with ExitStack() as resources:
+            # Stopped with SIGTERM, the run still stops the broker and services it started.
+            resources.enter_context(terminate_unwinds())
             if postgres:
                 url = resources.enter_context(e2e.fresh_postgres(load_settings()))
                 os.environ["MIXFLOW_DATABASE_URL"] = url
