@@ -61,9 +61,11 @@ def stage(
     twin = f"stage_{table}"
     with driver_connection(bind).cursor() as cursor:
         # Constraints are not copied: the target's own constraints judge the rows on insert.
+        # Both statements in one simple query: one round trip instead of two per batch.
+        # The DELETE empties the twin when a transaction stages the same table twice.
         cursor.execute(
-            f"CREATE TEMP TABLE IF NOT EXISTS {twin} (LIKE {table}) ON COMMIT DELETE ROWS"
+            f"CREATE TEMP TABLE IF NOT EXISTS {twin} (LIKE {table}) ON COMMIT DELETE ROWS; "
+            f"DELETE FROM {twin}"
         )
-        cursor.execute(f"DELETE FROM {twin}")  # a second stage in one transaction
     copy_into(bind, twin, columns, rows)
     return twin
