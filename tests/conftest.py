@@ -6,6 +6,7 @@ own topics (`topic_factory`) and its own database (`pg_url`), so tests never see
 """
 
 import os
+import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -52,6 +53,10 @@ def kafka_settings() -> KafkaSettings:
 def kafka_broker(kafka_settings: KafkaSettings) -> Iterator[str]:
     """The bootstrap address of a running broker, started for this session if needed."""
     paths = local_kafka.broker_paths(kafka_settings, TEST_STATE, CACHE_DIR)
+    if not local_kafka.status(kafka_settings, paths)["running"]:
+        # Tests give every case its own topics and never read an earlier session's. Kept, they
+        # piled up (thousands of partitions) until the broker took over a minute to start.
+        shutil.rmtree(paths.data, ignore_errors=True)
     _, started = local_kafka.up(kafka_settings, paths)
     yield kafka_settings.bootstrap
     if started:
