@@ -7,6 +7,10 @@ measured as most of a batch's time. COPY streams the same rows as one command.
 `copy_into` appends rows to a table as they are (a plain INSERT: a key clash fails the
 transaction, as it must). `stage` copies rows into a per-connection temporary table shaped like
 the target, so one `INSERT ... SELECT ... ON CONFLICT` can then upsert or claim them all.
+`from_arrays` is the other way to upsert or claim: the rows travel as one array per column in
+a single statement (`INSERT ... SELECT ... FROM unnest(...)`), one round trip where staging
+needs three. It serves the small, hot writes of every casework transaction, whose fixed cost
+is mostly round trips; COPY stays for the wide, many-row tables.
 Only PostgreSQL comes here; SQLite keeps its executemany path, which is already in-process.
 """
 
@@ -69,3 +73,26 @@ def stage(
         )
     copy_into(bind, twin, columns, rows)
     return twin
+
+
+def from_arrays(
+    bind: Session | Connection,
+    statement: str,
+    columns: Sequence[str],
+    types: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+) -> list[tuple[Any, ...]]:
+    """Run `statement` with `{rows}` standing for the rows as a table; return what it returns.
+
+    `{rows}` becomes `unnest(%s::type[], ...) AS staged(columns)`: the rows go as one array per
+    column (`types` are PostgreSQL type names, one per column).
+    """
+    arrays: list[list[Any]] = [[] for _ in columns]
+    for row in rows:
+        for array, value in zip(arrays, row, strict=True):
+            array.append(value)
+    unnest = ", ".join(f"%s::{kind}[]" for kind in types)
+    table = f"unnest({unnest}) AS staged({', '.join(columns)})"
+    with driver_connection(bind).cursor() as cursor:
+        cursor.execute(statement.replace("{rows}", table), arrays)
+        return cursor.fetchall() if cursor.description is not None else []

@@ -114,19 +114,21 @@ class SqlCaseRepository:
 
     def _save_staged(self, cases: Iterable[Case]) -> None:
         # One upsert sees each key once (a second would be refused), so the last value wins
-        # here, as it did when rows were upserted one after the other.
+        # here, as it did when rows were upserted one after the other. Rows are taken in key
+        # order, so two workers upserting overlapping cases lock them in the same order.
         latest = {case.case_id: case for case in cases}
         if not latest:
             return
         columns = mapping.CASE_COLUMNS
-        twin = bulk.stage(self.session, "cases", columns, map(mapping.case_row, latest.values()))
         names = ", ".join(columns)
-        self.session.execute(
-            text(
-                f"INSERT INTO cases ({names}) SELECT {names} FROM {twin} ORDER BY case_id "
-                "ON CONFLICT (case_id) DO UPDATE SET household_ref = excluded.household_ref, "
-                "updated_at = excluded.updated_at, last_seq = excluded.last_seq"
-            )
+        bulk.from_arrays(
+            self.session,
+            f"INSERT INTO cases ({names}) SELECT {names} FROM {{rows}} ORDER BY case_id "
+            "ON CONFLICT (case_id) DO UPDATE SET household_ref = excluded.household_ref, "
+            "updated_at = excluded.updated_at, last_seq = excluded.last_seq",
+            columns,
+            ("text", "text", "text", "timestamptz", "timestamptz", "integer"),
+            map(mapping.case_row, latest.values()),
         )
 
 
@@ -270,17 +272,16 @@ class SqlProcessedEvents:
 
     def _claim_staged(self, keys: Collection[EventKey], at: datetime) -> set[EventKey]:
         at = mapping.aware(at)
-        rows = ((k.source, k.id, at) for k in keys)
-        columns = ("event_source", "event_id", "processed_at")
-        twin = bulk.stage(self.session, "processed_events", columns, rows)
-        result = self.session.execute(
-            text(
-                "INSERT INTO processed_events (event_source, event_id, processed_at) "
-                f"SELECT event_source, event_id, processed_at FROM {twin} "
-                "ON CONFLICT (event_source, event_id) DO NOTHING RETURNING event_source, event_id"
-            )
+        claimed = bulk.from_arrays(
+            self.session,
+            "INSERT INTO processed_events (event_source, event_id, processed_at) "
+            "SELECT event_source, event_id, processed_at FROM {rows} "
+            "ON CONFLICT (event_source, event_id) DO NOTHING RETURNING event_source, event_id",
+            ("event_source", "event_id", "processed_at"),
+            ("text", "text", "timestamptz"),
+            ((k.source, k.id, at) for k in keys),
         )
-        return {EventKey(source, event_id) for source, event_id in result}
+        return {EventKey(source, event_id) for source, event_id in claimed}
 
 
 class SqlAuditLog:
