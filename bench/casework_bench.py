@@ -17,6 +17,8 @@ import resource
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from random import Random
@@ -61,16 +63,23 @@ def decisions(count: int, seed: int) -> list[DecisionV1]:
     ]
 
 
-def fresh_database(pg: PostgresSettings) -> str:
+@contextmanager
+def fresh_database(pg: PostgresSettings) -> Iterator[str]:
+    """A migrated, empty database for one phase, dropped after it (runs left dozens behind)."""
     name = f"bench_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(
-        host=pg.host, port=pg.port, user=pg.user, dbname="postgres",
-        password=pg.password.get_secret_value(), autocommit=True,
-    ) as connection:  # fmt: skip
+    options = {
+        "host": pg.host, "port": pg.port, "user": pg.user, "dbname": "postgres",
+        "password": pg.password.get_secret_value(), "autocommit": True,
+    }  # fmt: skip
+    with psycopg.connect(**options) as connection:  # type: ignore[arg-type]
         connection.execute(f'CREATE DATABASE "{name}"')
-    url = pg.url(name)
-    migrate(url)
-    return url
+    try:
+        url = pg.url(name)
+        migrate(url)
+        yield url
+    finally:
+        with psycopg.connect(**options) as connection:  # type: ignore[arg-type]
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def handler_alone(url: str, batch: list[DecisionV1], size: int) -> float:
@@ -119,15 +128,17 @@ def main() -> None:
     paths = local_kafka.broker_paths(kafka, STATE, CACHE)
     _, kafka_started = local_kafka.up(kafka, paths)
     pg_started = local_postgres.up(pg, STATE)
+    resources = ExitStack()
     try:
         made = decisions(args.decisions, args.seed)
         referrals = sum(len(d.referrals) for d in made)
         # `serve casework` runs under these collector settings (worker_app); without them the
         # collections walk the decisions held here and slow both phases by about a third.
         tune_gc()
-        alone = handler_alone(fresh_database(pg), made, args.batch)
+        with fresh_database(pg) as url:
+            alone = handler_alone(url, made, args.batch)
 
-        url = fresh_database(pg)
+        url = resources.enter_context(fresh_database(pg))
         canonical = (DECISIONS, REFERRAL_UPDATES, CASES_CHANGES, ALERTS, EVENTS_DEADLETTER)
         ensure_topics(kafka, [(topic_name(kafka, t), False) for t in canonical])
         producer = KafkaProducer(bootstrap_servers=kafka.bootstrap, acks="all", linger_ms=20)
@@ -141,6 +152,7 @@ def main() -> None:
         )
         service_s, published = asyncio.run(through_service(settings, len(made)))
     finally:
+        resources.close()
         if pg_started:
             local_postgres.down(pg, STATE)
         if kafka_started:
