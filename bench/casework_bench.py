@@ -24,7 +24,6 @@ from pathlib import Path
 from random import Random
 
 import orjson
-import psycopg
 from kafka import KafkaProducer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -65,21 +64,10 @@ def decisions(count: int, seed: int) -> list[DecisionV1]:
 
 @contextmanager
 def fresh_database(pg: PostgresSettings) -> Iterator[str]:
-    """A migrated, empty database for one phase, dropped after it (runs left dozens behind)."""
-    name = f"bench_{uuid.uuid4().hex[:12]}"
-    options = {
-        "host": pg.host, "port": pg.port, "user": pg.user, "dbname": "postgres",
-        "password": pg.password.get_secret_value(), "autocommit": True,
-    }  # fmt: skip
-    with psycopg.connect(**options) as connection:  # type: ignore[arg-type]
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        url = pg.url(name)
+    """A migrated, empty database for one phase, dropped after it."""
+    with local_postgres.scratch_database(pg, "bench") as url:
         migrate(url)
         yield url
-    finally:
-        with psycopg.connect(**options) as connection:  # type: ignore[arg-type]
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def handler_alone(url: str, batch: list[DecisionV1], size: int) -> float:

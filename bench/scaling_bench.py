@@ -74,17 +74,29 @@ def fill(
     producer = KafkaProducer(
         bootstrap_servers=bootstrap, acks=1, linger_ms=20, batch_size=512 * 1024
     )
-    run = uuid.uuid4().hex[:12]
-    gap = timedelta(days=1) / per_day
-    first = datetime.now(UTC) - timedelta(minutes=1) - gap * count
+    copies = Copies(pool, count, per_day)
     for n in range(count):
-        key, value, original = pool[n % len(pool)]
-        fresh = f"{n:08x}-0000-4000-8000-{run}".encode()
-        stamp = (first + gap * n).strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-        value = value.replace(original, fresh, 1).replace(STAMP, stamp, 1)
+        key, value = copies.copy(n)
         producer.send(topic, key=key, value=value)
     producer.flush()
     producer.close()
+
+
+class Copies:
+    """The n-th of `count` copies of pooled events: an id of its own (uuid-shaped) and an event
+    time `per_day` events a day apart, the last a minute ago."""
+
+    def __init__(self, pool: list[tuple[bytes, bytes, bytes]], count: int, per_day: float) -> None:
+        self.pool = pool
+        self.run = uuid.uuid4().hex[:12]
+        self.gap = timedelta(days=1) / per_day
+        self.first = datetime.now(UTC) - timedelta(minutes=1) - self.gap * count
+
+    def copy(self, n: int) -> tuple[bytes, bytes]:
+        key, value, original = self.pool[n % len(self.pool)]
+        fresh = f"{n:08x}-0000-4000-8000-{self.run}".encode()
+        stamp = (self.first + self.gap * n).strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+        return key, value.replace(original, fresh, 1).replace(STAMP, stamp, 1)
 
 
 def decisions_span(bootstrap: str, topic: str) -> tuple[int, float]:
@@ -154,10 +166,16 @@ def run_workers(
     }
 
 
-def memory(samples: list[int]) -> dict[str, Any]:
+def fifths(samples: list[float]) -> tuple[float, float]:
+    """Medians of the second fifth and of the last fifth (the first fifth is start-up)."""
     fifth = max(1, len(samples) // 5)
-    early = statistics.median(samples[fifth : 2 * fifth] or samples)
-    late = statistics.median(samples[-fifth:])
+    return statistics.median(samples[fifth : 2 * fifth] or samples), statistics.median(
+        samples[-fifth:]
+    )
+
+
+def memory(samples: list[int]) -> dict[str, Any]:
+    early, late = fifths([float(s) for s in samples])
     return {
         "peak": round(max(samples) / 2**20, 1),
         "early": round(early / 2**20, 1),

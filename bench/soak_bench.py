@@ -19,12 +19,10 @@ every event (`lost` = published - stored, must be 0). Writes bench/results/soak-
 
 import argparse
 import os
-import statistics
 import sys
 import tempfile
 import time
-import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +34,7 @@ from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.scaling_bench import STAMP, event_pool
+from bench.scaling_bench import Copies, event_pool, fifths
 from schemas.topics import DECISIONS, EVENTS_DEADLETTER, EVENTS_INBOUND
 from services.adapters.db.engine import create_engine_for
 from services.adapters.kafka import topic_name
@@ -55,10 +53,7 @@ class Soak:
         self.settings = settings
         self.events = events
         self.backlog = backlog
-        self.gap = timedelta(days=1) / per_day
-        self.first = datetime.now(UTC) - timedelta(minutes=1) - self.gap * events
-        self.pool = event_pool(int.from_bytes(os.urandom(4), "big"))
-        self.run_id = uuid.uuid4().hex[:12]
+        self.copies = Copies(event_pool(int.from_bytes(os.urandom(4), "big")), events, per_day)
         self.procs = {
             name: psutil.Process(pid)
             for name, pid in e2e.service_pids(settings).items()
@@ -75,12 +70,6 @@ class Soak:
         rss = {n: round(p.memory_info().rss / 2**20, 1) for n, p in self.procs.items()}
         elapsed = round(time.monotonic() - began, 1)
         self.samples.append({"s": elapsed, "published": published, "stored": stored, **rss})
-
-    def value(self, n: int) -> tuple[bytes, bytes]:
-        key, value, original = self.pool[n % len(self.pool)]
-        fresh = f"{n:08x}-0000-4000-8000-{self.run_id}".encode()
-        stamp = (self.first + self.gap * n).strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-        return key, value.replace(original, fresh, 1).replace(STAMP, stamp, 1)
 
     def run(self, progress: Progress) -> float:
         """Publish every event, wait until all are stored; the seconds it took."""
@@ -108,7 +97,7 @@ class Soak:
                     time.sleep(0.2)
                     continue
                 for n in range(published, published + min(room, 2000)):
-                    key, value = self.value(n)
+                    key, value = self.copies.copy(n)
                     producer.send(topic, key=key, value=value)
                 published += min(room, 2000)
                 producer.flush()
@@ -120,9 +109,7 @@ class Soak:
 
 def flatness(samples: list[dict[str, Any]], name: str, tolerance: float) -> dict[str, Any]:
     series = [s[name] for s in samples]
-    fifth = max(1, len(series) // 5)
-    early = statistics.median(series[fifth : 2 * fifth] or series)
-    late = statistics.median(series[-fifth:])
+    early, late = fifths(series)
     return {
         "first_mb": series[0],
         "second_fifth_median_mb": early,

@@ -11,7 +11,6 @@ import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 from hypothesis import settings as hypothesis_settings
 from kafka import KafkaAdminClient
@@ -106,26 +105,11 @@ def pg_server(pg_settings: PostgresSettings) -> Iterator[PostgresSettings]:
         local_postgres.down(pg_settings, TEST_STATE)
 
 
-def _admin_connection(settings: PostgresSettings) -> psycopg.Connection[tuple[object, ...]]:
-    return psycopg.connect(
-        host=settings.host,
-        port=settings.port,
-        user=settings.user,
-        dbname="postgres",
-        password=settings.password.get_secret_value(),
-        autocommit=True,
-    )
-
-
 @pytest.fixture
 def pg_url(pg_server: PostgresSettings) -> Iterator[str]:
     """The SQLAlchemy URL of a fresh, empty database that is dropped after the test."""
-    name = f"t_{uuid.uuid4().hex[:16]}"
-    with _admin_connection(pg_server) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield pg_server.url(name)
-    with _admin_connection(pg_server) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with local_postgres.scratch_database(pg_server, "t") as url:
+        yield url
 
 
 @pytest.fixture

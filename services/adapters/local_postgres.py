@@ -9,6 +9,9 @@ import os
 import shutil
 import subprocess
 import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -145,15 +148,34 @@ def up(settings: PostgresSettings, state_dir: Path) -> bool:
     return True
 
 
-def _ensure_database(settings: PostgresSettings) -> None:
-    with psycopg.connect(
+def admin_connection(settings: PostgresSettings) -> psycopg.Connection[tuple[object, ...]]:
+    """An autocommit connection to the cluster's `postgres` database, for creating databases."""
+    return psycopg.connect(
         host=settings.host,
         port=settings.port,
         user=settings.user,
         dbname="postgres",
         password=settings.password.get_secret_value(),
         autocommit=True,
-    ) as conn:
+    )
+
+
+@contextmanager
+def scratch_database(settings: PostgresSettings, prefix: str) -> Iterator[str]:
+    """The URL of a new, empty database on a running cluster; dropped afterwards, even while
+    connections to it are still open."""
+    name = f"{prefix}_{uuid.uuid4().hex[:16]}"
+    with admin_connection(settings) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield settings.url(name)
+    finally:
+        with admin_connection(settings) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _ensure_database(settings: PostgresSettings) -> None:
+    with admin_connection(settings) as conn:
         exists = conn.execute(
             "SELECT 1 FROM pg_database WHERE datname = %s", (settings.database,)
         ).fetchone()

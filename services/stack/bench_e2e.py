@@ -526,27 +526,11 @@ def fresh_postgres(settings: Settings) -> Iterator[str]:
 
     The cluster is started (installed first if needed) when it does not run, and then stopped
     again after the run."""
-    import psycopg
-
     pg = settings.postgres
     started = local_postgres.up(pg, settings.state_dir)
-    name = f"mixflow_e2e_{os.getpid()}_{int(time.time())}"
-    options = {
-        "host": pg.host,
-        "port": pg.port,
-        "user": pg.user,
-        "dbname": "postgres",
-        "password": pg.password.get_secret_value(),
-        "autocommit": True,
-    }
     try:
-        with psycopg.connect(**options) as conn:  # type: ignore[arg-type]
-            conn.execute(f'CREATE DATABASE "{name}"')
-        try:
-            yield pg.url(name)
-        finally:
-            with psycopg.connect(**options) as conn:  # type: ignore[arg-type]
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        with local_postgres.scratch_database(pg, "mixflow_e2e") as url:
+            yield url
     finally:
         if started:
             local_postgres.down(pg, settings.state_dir)

@@ -30,22 +30,21 @@ def _env(**extra: str) -> dict[str, str]:
     }
 
 
+def _run(command: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    run = subprocess.run(
+        command, cwd=REPO, env=env, capture_output=True, text=True, timeout=600, check=False
+    )
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    return run
+
+
 def test_bench_e2e_measures_a_small_run_without_loss(tmp_path: Path, pg_url: str) -> None:
     command = [
         *(sys.executable, "-m", "services.cli", "bench", "e2e"),
         *("--events", "400", "--rate", "40", "--latency-seconds", "3"),
         *("--limit-records", "2000", "--port-base", "29292", "--results", str(tmp_path)),
     ]
-    run = subprocess.run(
-        command,
-        cwd=REPO,
-        env=_env(MIXFLOW_DATABASE_URL=pg_url),
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    _run(command, _env(MIXFLOW_DATABASE_URL=pg_url))
     [path] = tmp_path.glob("e2e-*.json")
     figures = orjson.loads(path.read_bytes())
     assert (figures["lost"], figures["duplicated"], figures["dead_letters"]) == (0, 0, 0)
@@ -91,16 +90,7 @@ def test_soak_bench_runs_the_pipeline_to_every_event_stored(
         *(sys.executable, "bench/soak_bench.py", "--events", "1500", "--backlog", "500"),
         *("--port-base", "29492", "--results", str(tmp_path)),
     ]
-    run = subprocess.run(
-        command,
-        cwd=REPO,
-        env=_env(MIXFLOW_POSTGRES__PORT=str(pg_server.port)),
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    _run(command, _env(MIXFLOW_POSTGRES__PORT=str(pg_server.port)))
     [path] = tmp_path.glob("soak-*.json")
     figures = orjson.loads(path.read_bytes())
     assert figures["lost"] == 0 and figures["dead_letters"] == 0

@@ -137,6 +137,8 @@ def audit_from(row: AuditLogRow) -> AuditEntry:
 # Row tuples for COPY, in the column order below; JSON columns go as JSON text, and datetimes
 # are checked here because COPY bypasses `UtcDateTime`'s refusal of naive values.
 CASE_COLUMNS = ("case_id", "person_ref", "household_ref", "opened_at", "updated_at", "last_seq")
+CASE_TYPES = ("text", "text", "text", "timestamptz", "timestamptz", "integer")
+"""PostgreSQL types of `case_row`, for rows bound as arrays."""
 REFERRAL_COLUMNS = (
     "referral_id",
     "case_id",

@@ -98,7 +98,7 @@ class SqlCaseRepository:
 
     def save_many(self, cases: Iterable[Case]) -> None:
         if _on_postgres(self.session):
-            self._save_staged(cases)
+            self._upsert_arrays(cases)
             return
         rows = [mapping.case_values(case) for case in cases]
         if not rows:
@@ -112,7 +112,7 @@ class SqlCaseRepository:
         )
         self.session.execute(stmt, rows)
 
-    def _save_staged(self, cases: Iterable[Case]) -> None:
+    def _upsert_arrays(self, cases: Iterable[Case]) -> None:
         # One upsert sees each key once (a second would be refused), so the last value wins
         # here, as it did when rows were upserted one after the other. Rows are taken in key
         # order, so two workers upserting overlapping cases lock them in the same order.
@@ -127,7 +127,7 @@ class SqlCaseRepository:
             "ON CONFLICT (case_id) DO UPDATE SET household_ref = excluded.household_ref, "
             "updated_at = excluded.updated_at, last_seq = excluded.last_seq",
             columns,
-            ("text", "text", "text", "timestamptz", "timestamptz", "integer"),
+            mapping.CASE_TYPES,
             map(mapping.case_row, latest.values()),
         )
 
@@ -257,7 +257,7 @@ class SqlProcessedEvents:
         if not keys:
             return set()
         if _on_postgres(self.session):
-            return self._claim_staged(keys, at)
+            return self._claim_arrays(keys, at)
         rows = [{"event_source": k.source, "event_id": k.id, "processed_at": at} for k in keys]
         if not rows:
             return set()
@@ -270,7 +270,7 @@ class SqlProcessedEvents:
         result = self.session.execute(stmt, rows)
         return {EventKey(source, event_id) for source, event_id in result}
 
-    def _claim_staged(self, keys: Collection[EventKey], at: datetime) -> set[EventKey]:
+    def _claim_arrays(self, keys: Collection[EventKey], at: datetime) -> set[EventKey]:
         at = mapping.aware(at)
         claimed = bulk.from_arrays(
             self.session,

@@ -4,7 +4,6 @@ Cases are written by the case core itself (`apply_decisions`), as the worker wou
 Tokens are created in the token store, as an admin would create them.
 """
 
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -13,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from services.adapters import local_postgres
 from services.adapters.clock import FixedClock
 from services.adapters.db.engine import create_engine_for
 from services.adapters.db.migrate import migrate
@@ -22,7 +22,6 @@ from services.adapters.settings import PostgresSettings, Settings
 from services.casework.api import create_api
 from services.domain.cases import apply_decisions
 from services.domain.cases.ids import case_id_for, referral_id_for
-from tests.conftest import _admin_connection
 from tests.unit.cases.builders import T0, decision, household, person, shipped_directory
 
 NOW = T0 + timedelta(days=5)
@@ -51,12 +50,8 @@ class Api:
 @pytest.fixture(scope="module")
 def pg_module_url(pg_server: PostgresSettings) -> Iterator[str]:
     """One database for the module: the tests below touch disjoint records."""
-    name = f"t_{uuid.uuid4().hex[:16]}"
-    with _admin_connection(pg_server) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield pg_server.url(name)
-    with _admin_connection(pg_server) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with local_postgres.scratch_database(pg_server, "t") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
