@@ -8,6 +8,12 @@ a few microseconds. This loop hands whole fetched batches to a plain function in
 Delivery is at-least-once and never loses an event: a batch's offsets are committed only after
 every record it produced has been acknowledged by the broker (`acks=all`, idempotent producer).
 Downstream sinks are idempotent on ids, so a batch replayed after a crash creates no duplicates.
+
+Offsets are committed at most once per `commit_interval_s` (and when partitions are revoked or
+the loop stops), not after every batch: at low rates batches hold one or two records, and a
+commit per batch (an append to the broker's offsets log, a round trip the loop waits for) made
+the broker and the loop spend more on commits than on the records. A crash replays at most the
+interval's records, which the idempotent sinks absorb.
 """
 
 import asyncio
@@ -65,6 +71,10 @@ class LoopConfig:
     max_records: int = 2000
     poll_timeout_ms: int = 100
     auto_offset_reset: str = "earliest"
+    commit_interval_s: float = 1.0
+    linger_ms: int = 0
+    """After a fetch with fewer than `max_records`, wait this long and add what arrived since:
+    fewer, larger batches for handlers with a fixed cost per batch (a database transaction)."""
 
 
 BatchHandler = Callable[
@@ -171,6 +181,33 @@ async def _submit(
     return future
 
 
+class _CommitOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Commits the loop's handled offsets of revoked partitions, then calls the service's own
+    listener (if any): the partitions' next owner starts where this worker stopped."""
+
+    def __init__(
+        self,
+        loop: "BatchLoop",
+        consumer: AIOKafkaConsumer,
+        inner: ConsumerRebalanceListener | None,
+    ) -> None:
+        self._loop = loop
+        self._consumer = consumer
+        self._inner = inner
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        try:
+            await self._loop.commit_handled(self._consumer, only=set(revoked))
+        except TRANSIENT as exc:
+            log.warning("commit before a rebalance failed (%s); the new owner replays", exc)
+        if self._inner is not None:
+            await self._inner.on_partitions_revoked(revoked)
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        if self._inner is not None:
+            await self._inner.on_partitions_assigned(assigned)
+
+
 def next_offsets(
     batches: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]],
 ) -> dict[TopicPartition, OffsetAndMetadata]:
@@ -201,17 +238,19 @@ class BatchLoop:
         self._listener = listener
         self._stopping = asyncio.Event()
         self._batch_start: dict[TopicPartition, int] = {}
+        self._uncommitted: dict[TopicPartition, OffsetAndMetadata] = {}
+        """Next offsets of batches handled and acknowledged, not committed yet."""
+        self._last_commit = -float("inf")
         self.stats = LoopStats()
 
     def stop(self) -> None:
         self._stopping.set()
 
     async def run(self) -> None:
-        if self._listener is None:
-            consumer = consumer_for(self._settings, self._config)
-        else:  # subscribed with the listener, which follows the assignment
-            consumer = consumer_for(self._settings, replace(self._config, topics=()))
-            consumer.subscribe(list(self._config.topics), listener=self._listener)
+        # Subscribed with a listener that commits what was handled before partitions go.
+        consumer = consumer_for(self._settings, replace(self._config, topics=()))
+        listener = _CommitOnRevoke(self, consumer, self._listener)
+        consumer.subscribe(list(self._config.topics), listener=listener)
         producer = self._producer or producer_for(self._settings, self._config.client_id)
         await consumer.start()
         if self._owns_producer:
@@ -220,9 +259,39 @@ class BatchLoop:
             while not self._stopping.is_set():
                 await self._step(consumer, producer)
         finally:
+            try:
+                await self.commit_handled(consumer)
+            except TRANSIENT as exc:  # replayed on the next start, and absorbed downstream
+                log.warning("%s: final commit failed (%s)", self._config.group_id, exc)
             await consumer.stop()
             if self._owns_producer:
                 await producer.stop()
+
+    async def commit_handled(
+        self, consumer: AIOKafkaConsumer, only: set[TopicPartition] | None = None
+    ) -> None:
+        """Commit the handled batches' offsets (of the partitions in `only`, if given).
+
+        Offsets of partitions this consumer no longer holds are dropped: the broker refuses
+        them, and their new owner starts from the last commit (a replay, absorbed downstream).
+        """
+        assigned = consumer.assignment()
+        offsets = {
+            tp: offset
+            for tp, offset in self._uncommitted.items()
+            if tp in assigned and (only is None or tp in only)
+        }
+        if offsets:
+            await consumer.commit(offsets)
+        for tp in list(self._uncommitted):
+            if tp not in assigned or tp in offsets:
+                del self._uncommitted[tp]
+        if only is None:
+            self._last_commit = time.monotonic()
+
+    async def _commit_if_due(self, consumer: AIOKafkaConsumer) -> None:
+        if time.monotonic() - self._last_commit >= self._config.commit_interval_s:
+            await self.commit_handled(consumer)
 
     async def _step(self, consumer: AIOKafkaConsumer, producer: AIOKafkaProducer) -> None:
         """One batch; a transient failure rewinds it and waits instead of ending the loop.
@@ -245,6 +314,25 @@ class BatchLoop:
             return
         await asyncio.sleep(RETRY_S)
 
+    async def _linger(
+        self,
+        consumer: AIOKafkaConsumer,
+        fetched: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]],
+    ) -> dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]:
+        """`fetched` and what arrives within the linger, up to `max_records` in all.
+
+        At low rates a batch is a record or two and its transaction costs the same as one of
+        hundreds: waiting a little turns many transactions into one. A full batch does not wait.
+        """
+        room = self._config.max_records - sum(len(records) for records in fetched.values())
+        if room <= 0:
+            return fetched
+        await asyncio.sleep(self._config.linger_ms / 1000)
+        more = await consumer.getmany(timeout_ms=0, max_records=room)
+        for tp, records in more.items():
+            fetched.setdefault(tp, []).extend(records)
+        return fetched
+
     def _rewind(self, consumer: AIOKafkaConsumer, reason: str) -> None:
         assigned = consumer.assignment()
         for tp, offset in self._batch_start.items():
@@ -265,7 +353,10 @@ class BatchLoop:
             timeout_ms=self._config.poll_timeout_ms, max_records=self._config.max_records
         )
         if not fetched:
+            await self._commit_if_due(consumer)
             return
+        if self._config.linger_ms:
+            fetched = await self._linger(consumer, fetched)
         self._batch_start = {tp: batch[0].offset for tp, batch in fetched.items()}
         started = time.perf_counter()
         records = [record for batch in fetched.values() for record in batch]
@@ -276,8 +367,9 @@ class BatchLoop:
         if instruments is not None:
             outgoing = instruments.link_outgoing(records, spans, outgoing)
         await send_all(producer, outgoing)
-        await consumer.commit(next_offsets(fetched))
+        self._uncommitted.update(next_offsets(fetched))
         self._batch_start = {}
+        await self._commit_if_due(consumer)
         if instruments is not None:
             instruments.finish(records, spans, outgoing, started)
             # A rebalance during the batch may have taken partitions away; aiokafka asserts on

@@ -174,6 +174,7 @@ class CaseworkService:
                 topics=(self.topics.decisions, self.topics.referral_updates),
                 client_id=GROUP_ID,
                 max_records=self.config.batch_size,
+                linger_ms=self.config.linger_ms,
             ),
             self.handle,
             producer=producer,

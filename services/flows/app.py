@@ -66,6 +66,7 @@ class FlowsService:
             topics=(decisions, topic_name(kafka, CASES_CHANGES)),
             client_id="mixflow-flows",
             max_records=flows.batch_size,
+            linger_ms=flows.linger_ms,
         )
         self.loop: BatchLoop | None = None
         self._stopping = asyncio.Event()
