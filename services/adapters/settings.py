@@ -108,7 +108,7 @@ class CaseworkSettings(BaseModel):
 
     batch_size: int = Field(default=2000, ge=1, le=100_000)
     """Records fetched and written in one transaction."""
-    linger_ms: int = Field(default=20, ge=0, le=60_000)
+    linger_ms: int = Field(default=50, ge=0, le=60_000)
     """Wait this long after a small fetch to write more in the same transaction: a transaction
     costs about the same for one decision as for a hundred."""
     sla_interval_s: float = Field(default=30.0, gt=0, le=86400)
