@@ -358,13 +358,16 @@ def topic_size(settings: Settings, canonical: str) -> int:
 
 
 class ServiceMeter:
-    """Samples RSS of the stack's processes every half second; CPU seconds over the run."""
+    """Samples RSS of the stack's processes every half second; CPU seconds over the run, and
+    those of the PostgreSQL server when it runs on this machine."""
 
     def __init__(self, settings: Settings) -> None:
         self.pids = service_pids(settings)
         self.procs = {n: psutil.Process(p) for n, p in self.pids.items() if psutil.pid_exists(p)}
         self.rss: dict[str, list[int]] = {n: [] for n in self.procs}
         self.cpu0 = {n: _cpu(p) for n, p in self.procs.items()}
+        self.database = postgres_server(settings)
+        self.database_cpu0 = _server_cpu(self.database) if self.database else 0.0
         self.began = time.monotonic()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
@@ -399,10 +402,62 @@ class ServiceMeter:
             }
         return report
 
+    def database_cost(self) -> dict[str, Any] | None:
+        """CPU of the PostgreSQL server over the run (all its processes), if it is local."""
+        if self.database is None:
+            return None
+        try:
+            cpu = _server_cpu(self.database) - self.database_cpu0
+        except psutil.Error:
+            return None
+        seconds = time.monotonic() - self.began
+        return {
+            "pid": self.database.pid,
+            "cpu_s": round(cpu, 1),
+            "cpu_pct_of_one_core": round(100 * cpu / seconds, 1),
+            "scope": "the server's processes: postmaster, backends of every client, background",
+        }
+
 
 def _cpu(proc: psutil.Process) -> float:
     times = proc.cpu_times()
     return float(times.user + times.system)
+
+
+def _server_cpu(postmaster: psutil.Process) -> float:
+    """CPU of a PostgreSQL server: its own, its live children's and its exited children's."""
+    times = postmaster.cpu_times()
+    total = float(times.user + times.system + times.children_user + times.children_system)
+    for child in postmaster.children():
+        try:
+            total += _cpu(child)
+        except psutil.Error:  # exited meanwhile: counted in the children times from now on
+            continue
+    return total
+
+
+def postgres_server(settings: Settings) -> psutil.Process | None:
+    """The postmaster of the database the stack uses, when it runs on this machine.
+
+    Found through a backend of our own: the parent of `pg_backend_pid()` is the postmaster.
+    A database elsewhere (or SQLite) gives None: its cost is not this machine's.
+    """
+    url = settings.effective_database_url
+    if not url.startswith("postgresql"):
+        return None
+    engine = create_engine_for(url)
+    try:
+        with engine.connect() as conn:
+            backend = int(conn.execute(text("SELECT pg_backend_pid()")).scalar_one())
+        process = psutil.Process(backend)
+        postmaster = process.parent()
+        if postmaster is None or "postgres" not in postmaster.name():
+            return None
+    except psutil.Error:  # no such local process: the server is on another host
+        return None
+    finally:
+        engine.dispose()
+    return postmaster
 
 
 def service_pids(settings: Settings) -> dict[str, int]:
@@ -618,6 +673,7 @@ def run(settings: Settings, config: E2eConfig, report: Any) -> dict[str, Any]:
     steady = fresh_events(count, seed + 1)
     lat_seen, lat_drain, lag = asyncio.run(run_phase(settings, steady, rate, config.drain_s))
     services = meter.finish()
+    database = meter.database_cost()
     checks = [integrity(cap_seen, flood), integrity(lat_seen, steady)]
     all_ids = [e.event_id for e in (*flood, *steady)]
     stored = stored_events(settings, all_ids)
@@ -657,6 +713,7 @@ def run(settings: Settings, config: E2eConfig, report: Any) -> dict[str, Any]:
             "bounded": lat_drain <= config.bounded_s,
         },
         "services": services,
+        "database": database,
         "dead_letters": topic_size(settings, EVENTS_DEADLETTER) - letters,
         # Lost: no decision at all, or no row in the case store once the run is over. Events
         # still on their way when a phase's drain ended are counted apart, not as lost.
