@@ -32,6 +32,7 @@ from schemas.codes import (
     TravelMode,
     Urgency,
 )
+from schemas.envelope import EventId
 
 DECISION_V1 = "org.mixflow.decision.v1"
 
@@ -173,7 +174,9 @@ class DecisionV1(Contract):
     """The router's decision on one arrival or return event."""
 
     decision_id: DecisionId
-    event_id: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    event_id: EventId
+    """The routed event's CloudEvents `id`, as the envelope accepts it (so every record built from
+    a decision, such as a case change, can carry it)."""
     event_source: Annotated[str, StringConstraints(min_length=1, max_length=400)]
     event_type: RoutedEventType
     event_time: datetime

@@ -137,3 +137,16 @@ def test_topics_are_unique_and_only_rules_and_aggregates_are_compacted() -> None
     assert len(TOPIC_BY_NAME) == len(TOPICS) == 9
     assert {t.name for t in TOPICS if t.compacted} == {RULES, "mixflow.flows.aggregates"}
     assert all(t.name.startswith("mixflow.") and t.messages for t in TOPICS)
+
+
+def test_a_decision_carries_only_event_ids_the_envelope_accepts() -> None:
+    from schemas.decisions import DecisionV1
+    from tests.unit.cases.builders import decision, person
+
+    fields = decision("e1", person(1)).model_dump(mode="json")
+    longest = {**fields, "event_id": "e" * 128}
+    assert DecisionV1.model_validate(longest, strict=False).event_id == "e" * 128
+    # Longer ids never come from the router, and a case change could not carry them.
+    with pytest.raises(ValidationError) as refused:
+        DecisionV1.model_validate({**fields, "event_id": "e" * 129}, strict=False)
+    assert refused.value.errors()[0]["loc"] == ("event_id",)
