@@ -3,6 +3,11 @@
 Decisions of a batch are written in one transaction (`apply_decisions`); each referral update
 in its own, so one refused update never holds back the others. What the transactions publish
 is in the outbox when they return; only refusals come back, as dead letters to produce.
+
+A decision that cannot be recorded (it meets its contract but breaks a rule further in, or
+meets a bug) would fail its whole batch on every retry and wedge the partition: when a batch
+fails for any reason but the database or broker being away, its decisions are recorded one by
+one and the one at fault is parked as a dead letter with the reason.
 """
 
 import logging
@@ -16,7 +21,7 @@ from schemas.decisions import DecisionV1
 from schemas.envelope import ReferralUpdateEvent, parse_binary, parse_structured
 from schemas.errors import ContractError, Problem, problems_from
 from schemas.topics import EVENTS_DEADLETTER
-from services.adapters.batch_stream import Outgoing
+from services.adapters.batch_stream import TRANSIENT, Outgoing
 from services.casework.deadletters import InboundRecord, dead_letter
 from services.domain.cases import EventKey, apply_decisions, apply_referral_update
 from services.domain.cases.ports import UnitOfWork
@@ -58,19 +63,19 @@ def handle_batch(
 ) -> BatchOutcome:
     """Apply a fetched batch: its decisions first, in order, then its referral updates."""
     outcome = BatchOutcome()
-    decisions: list[DecisionV1] = []
+    decisions: list[tuple[InboundRecord, DecisionV1]] = []
     updates: list[tuple[InboundRecord, ReferralUpdateEvent]] = []
     for record in records:
         if record.topic == topics.decisions:
             decision = _decision(record, now, topics, outcome)
             if decision is not None:
-                decisions.append(decision)
+                decisions.append((record, decision))
             continue
         event = _update(record, now, topics, outcome)
         if event is not None:
             updates.append((record, event))
     if decisions:
-        outcome.decisions = len(apply_decisions(uow(), decisions, directory=directory, now=now))
+        outcome.decisions = _record_decisions(uow, decisions, directory, now, topics, outcome)
     for record, event in updates:
         problem = apply_update(uow, event, now=now)
         if problem is None:
@@ -78,6 +83,43 @@ def handle_batch(
         else:
             outcome.letters.append(_letter(record, [problem], event.agency, now, topics))
     return outcome
+
+
+def _record_decisions(
+    uow: UowFactory,
+    decisions: Sequence[tuple[InboundRecord, DecisionV1]],
+    directory: Directory,
+    now: datetime,
+    topics: CaseworkTopics,
+    outcome: BatchOutcome,
+) -> int:
+    """Record the decisions in one transaction, or one by one if that one fails (see above)."""
+    try:
+        batch = [decision for _, decision in decisions]
+        return len(apply_decisions(uow(), batch, directory=directory, now=now))
+    except TRANSIENT:
+        raise  # the loop retries the batch once the database or broker is back
+    except Exception:
+        log.exception("a batch of %d decisions failed; recording them one by one", len(decisions))
+    recorded = 0
+    for record, decision in decisions:
+        try:
+            recorded += len(apply_decisions(uow(), [decision], directory=directory, now=now))
+        except TRANSIENT:
+            raise
+        except Exception as exc:
+            log.exception("decision at %s/%s not recorded", record.partition, record.offset)
+            problems = _problems_of(exc)
+            outcome.letters.append(_letter(record, problems, decision.agency, now, topics))
+    return recorded
+
+
+def _problems_of(exc: Exception) -> list[Problem]:
+    if isinstance(exc, ValidationError):
+        # A record built from the decision breaks its own contract: say which field and why.
+        return list(problems_from(exc))
+    reason = f"casework could not record this decision ({type(exc).__name__})"
+    return [Problem(path="", reason=reason, kind="internal")]
 
 
 def apply_update(uow: UowFactory, event: ReferralUpdateEvent, *, now: datetime) -> Problem | None:

@@ -8,6 +8,7 @@ import pytest
 
 from schemas.deadletters import DeadLetterV1
 from services.adapters.db.memory import InMemoryUnitOfWork, MemoryState
+from services.casework import handlers
 from services.casework.handlers import CaseworkTopics, handle_batch
 from services.domain.cases.ids import case_id_for, referral_id_for
 from tests.unit.cases.builders import T0, decision, person, shipped_directory
@@ -90,3 +91,28 @@ def test_an_update_of_an_unknown_referral_is_refused():
     outcome = run(MemoryState(), update("u1", "r_" + "1" * 32, "accepted"))
     letter = DeadLetterV1.model_validate_json(outcome.letters[0].value)
     assert letter.problems[0].path == "data.referral_id"
+
+
+def test_a_decision_that_cannot_be_recorded_is_parked_and_the_rest_of_its_batch_recorded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real = handlers.apply_decisions
+
+    def failing_on_e2(uow, decisions, **kwargs):  # type: ignore[no-untyped-def]
+        if any(d.event_id == "e2" for d in decisions):
+            raise RuntimeError("a bug met by one decision")
+        return real(uow, decisions, **kwargs)
+
+    monkeypatch.setattr(handlers, "apply_decisions", failing_on_e2)
+    state = MemoryState()
+    records = [
+        Record("d", decision(f"e{n}", person(n)).model_dump_json().encode(), offset=n)
+        for n in (1, 2, 3)
+    ]
+    outcome = run(state, *records)
+    assert outcome.decisions == 2  # e1 and e3: the batch is not wedged by e2
+    [letter] = outcome.letters
+    parked = DeadLetterV1.model_validate_json(letter.value)
+    assert parked.offset == 2 and parked.original_value is not None  # kept, to replay once fixed
+    assert parked.problems[0].kind == "internal" and "RuntimeError" in parked.problems[0].reason
+    assert run(state, *records).decisions == 0  # e1 and e3 are recorded once, not again
