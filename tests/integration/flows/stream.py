@@ -68,7 +68,7 @@ def decision(
         }
         for p in pathways
     ]
-    event_id = f"{name}@{at.isoformat()}"
+    event_id = f"{name}.{at.strftime('%Y%m%dT%H%M%S%f')}"  # an envelope event id
     return DecisionV1.model_validate_json(
         orjson.dumps(
             {
