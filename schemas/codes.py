@@ -10,6 +10,9 @@ from typing import TYPE_CHECKING, Annotated, Literal
 import pycountry
 from pydantic import StringConstraints
 
+EventId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,127}$")]
+"""Unique per source: 1-128 letters, digits, `.`, `_`, `:`, `-` (a UUID fits)."""
+
 PersonRef = Annotated[str, StringConstraints(pattern=r"^p_[0-9a-f]{32}$")]
 """Pseudonymous person token: `p_` + 32 lowercase hex (HMAC-SHA256 made on the agency side)."""
 

@@ -19,6 +19,7 @@ from schemas.codes import (
     AgencyCode,
     CountryCode,
     DocumentStatus,
+    EventId,
     Framework,
     HouseholdRef,
     LegalStatus,
@@ -32,7 +33,6 @@ from schemas.codes import (
     TravelMode,
     Urgency,
 )
-from schemas.envelope import EventId
 
 DECISION_V1 = "org.mixflow.decision.v1"
 

@@ -29,7 +29,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from schemas.base import Contract
-from schemas.codes import AgencyCode, PersonRef
+from schemas.codes import AgencyCode, EventId, PersonRef
 from schemas.errors import ContractError, Problem, problems_from
 from schemas.events.arrival import ARRIVAL_V1, ArrivalData
 from schemas.events.referral_update import REFERRAL_UPDATE_V1, ReferralUpdateData
@@ -39,9 +39,6 @@ from schemas.identifiers import identify
 
 MAX_CLOCK_SKEW = timedelta(minutes=5)
 """How far in the future an event `time` may be: publishers' clocks drift, but not by hours."""
-
-EventId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,127}$")]
-"""Unique per source: 1-128 letters, digits, `.`, `_`, `:`, `-` (a UUID fits)."""
 
 SourceRef = Annotated[
     str,

@@ -22,7 +22,7 @@ import itertools
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from aiokafka import (
@@ -118,8 +118,8 @@ def consumer_for(settings: KafkaSettings, config: LoopConfig) -> AIOKafkaConsume
         if config.linger_ms
         else {}
     )
+    # Not subscribed here: the loop subscribes it with the listener that commits on revocation.
     return AIOKafkaConsumer(
-        *config.topics,
         group_id=config.group_id,
         client_id=config.client_id,
         enable_auto_commit=False,
@@ -257,7 +257,7 @@ class BatchLoop:
 
     async def run(self) -> None:
         # Subscribed with a listener that commits what was handled before partitions go.
-        consumer = consumer_for(self._settings, replace(self._config, topics=()))
+        consumer = consumer_for(self._settings, self._config)
         listener = _CommitOnRevoke(self, consumer, self._listener)
         consumer.subscribe(list(self._config.topics), listener=listener)
         producer = self._producer or producer_for(self._settings, self._config.client_id)

@@ -29,8 +29,7 @@ _SPECIAL_CODES: dict[object, str] = {None: "unknown", "n/a": "not_applicable"}
 
 def code(value: GroupValue) -> str:
     """A group value as a contract code: no value is `unknown`, `n/a` is `not_applicable`."""
-    special = _SPECIAL_CODES.get(value)
-    return special if special is not None else str(value)
+    return _SPECIAL_CODES.get(value) or str(value)
 
 
 def margins(
@@ -55,7 +54,7 @@ def margins(
         for value, is_multi, line in zip(key.coords, multi, lines, strict=True):
             if is_multi and isinstance(value, tuple):
                 for item in value or (None,):
-                    name = special.get(item) or str(item)
+                    name = special.get(item) or str(item)  # `code`, inlined: a hot loop
                     line[name] = line.get(name, 0) + count
             else:
                 name = special.get(value) or str(value)

@@ -397,8 +397,7 @@ class ServiceMeter:
                 "peak_rss_mb": round(max(samples) / 2**20, 1),
                 "first_rss_mb": round(samples[0] / 2**20, 1),
                 "last_rss_mb": round(samples[-1] / 2**20, 1),
-                "cpu_s": round(cpu, 1),
-                "cpu_pct_of_one_core": round(100 * cpu / seconds, 1),
+                **_cpu_cost(cpu, seconds),
             }
         return report
 
@@ -410,13 +409,15 @@ class ServiceMeter:
             cpu = _server_cpu(self.database) - self.database_cpu0
         except psutil.Error:
             return None
-        seconds = time.monotonic() - self.began
         return {
             "pid": self.database.pid,
-            "cpu_s": round(cpu, 1),
-            "cpu_pct_of_one_core": round(100 * cpu / seconds, 1),
+            **_cpu_cost(cpu, time.monotonic() - self.began),
             "scope": "the server's processes: postmaster, backends of every client, background",
         }
+
+
+def _cpu_cost(cpu: float, seconds: float) -> dict[str, float]:
+    return {"cpu_s": round(cpu, 1), "cpu_pct_of_one_core": round(100 * cpu / seconds, 1)}
 
 
 def _cpu(proc: psutil.Process) -> float:
