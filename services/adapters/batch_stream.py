@@ -73,8 +73,9 @@ class LoopConfig:
     auto_offset_reset: str = "earliest"
     commit_interval_s: float = 1.0
     linger_ms: int = 0
-    """After a fetch with fewer than `max_records`, wait this long and add what arrived since:
-    fewer, larger batches for handlers with a fixed cost per batch (a database transaction)."""
+    """How long the broker may hold a fetch to gather more records (up to a megabyte): at low
+    rates fewer, larger batches for handlers with a fixed cost per batch (a database
+    transaction), at the price of up to this much latency. 0: answered as records arrive."""
 
 
 BatchHandler = Callable[
@@ -110,9 +111,10 @@ def producer_for(settings: KafkaSettings, client_id: str) -> AIOKafkaProducer:
 
 
 def consumer_for(settings: KafkaSettings, config: LoopConfig) -> AIOKafkaConsumer:
-    # A lingering loop lets the broker linger too: it answers a fetch once a megabyte is there
-    # or the linger is over, instead of once per arriving record batch (at low rates a fetch
-    # round trip per record was a large part of the broker's CPU).
+    # A lingering loop's linger is the broker's: it answers a fetch once a megabyte is there or
+    # the linger is over, instead of once per arriving record batch (at low rates a fetch round
+    # trip and a transaction per record were a large part of the broker's and database's CPU).
+    # Waiting in the loop as well (a sleep after a small fetch) doubled the latency it costs.
     waits = (
         {"fetch_min_bytes": 1024 * 1024, "fetch_max_wait_ms": config.linger_ms}
         if config.linger_ms
@@ -323,25 +325,6 @@ class BatchLoop:
             return
         await asyncio.sleep(RETRY_S)
 
-    async def _linger(
-        self,
-        consumer: AIOKafkaConsumer,
-        fetched: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]],
-    ) -> dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]:
-        """`fetched` and what arrives within the linger, up to `max_records` in all.
-
-        At low rates a batch is a record or two and its transaction costs the same as one of
-        hundreds: waiting a little turns many transactions into one. A full batch does not wait.
-        """
-        room = self._config.max_records - sum(len(records) for records in fetched.values())
-        if room <= 0:
-            return fetched
-        await asyncio.sleep(self._config.linger_ms / 1000)
-        more = await consumer.getmany(timeout_ms=0, max_records=room)
-        for tp, records in more.items():
-            fetched.setdefault(tp, []).extend(records)
-        return fetched
-
     def _rewind(self, consumer: AIOKafkaConsumer, reason: str) -> None:
         assigned = consumer.assignment()
         for tp, offset in self._batch_start.items():
@@ -364,8 +347,6 @@ class BatchLoop:
         if not fetched:
             await self._commit_if_due(consumer)
             return
-        if self._config.linger_ms:
-            fetched = await self._linger(consumer, fetched)
         self._batch_start = {tp: batch[0].offset for tp, batch in fetched.items()}
         started = time.perf_counter()
         records = [record for batch in fetched.values() for record in batch]

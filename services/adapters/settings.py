@@ -96,8 +96,8 @@ class FlowsSettings(BaseModel):
     """How long a decision id is remembered to drop a redelivered decision."""
     batch_size: int = Field(default=1000, ge=1, le=100_000)
     linger_ms: int = Field(default=500, ge=0, le=60_000)
-    """Wait this long after a small fetch to count more in the same transaction: aggregates are
-    published every `publish_interval_s`, so counting sooner gains a reader nothing."""
+    """The broker may hold a fetch this long to gather more to count in one transaction:
+    aggregates are published every `publish_interval_s`, so counting sooner gains nothing."""
     publish_interval_s: float = Field(default=10.0, gt=0, le=3600)
     """How often the aggregates of changed windows are recomputed and published."""
     dashboard_poll_s: int = Field(default=3, ge=1, le=300)
@@ -109,8 +109,8 @@ class CaseworkSettings(BaseModel):
     batch_size: int = Field(default=2000, ge=1, le=100_000)
     """Records fetched and written in one transaction."""
     linger_ms: int = Field(default=50, ge=0, le=60_000)
-    """Wait this long after a small fetch to write more in the same transaction: a transaction
-    costs about the same for one decision as for a hundred."""
+    """The broker may hold a fetch this long to gather more to write in one transaction: a
+    transaction costs about the same for one decision as for a hundred."""
     sla_interval_s: float = Field(default=30.0, gt=0, le=86400)
     """How often the worker looks for overdue referrals."""
     sla_batch: int = Field(default=1000, ge=1, le=100_000)

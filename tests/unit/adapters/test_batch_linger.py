@@ -1,4 +1,4 @@
-"""A small fetch waits for more records to share its batch; a full one is handled at once."""
+"""The linger is the broker's: a lingering loop asks it to hold fetches, and never waits itself."""
 
 import asyncio
 from collections.abc import Sequence
@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from aiokafka import TopicPartition
 
-from services.adapters.batch_stream import BatchLoop, LoopConfig, Outgoing
+from services.adapters.batch_stream import BatchLoop, LoopConfig, Outgoing, consumer_for
 from services.adapters.settings import KafkaSettings
 
 pytestmark = pytest.mark.unit
@@ -39,32 +39,34 @@ class Trickle:
         return {TP}
 
 
-def _run(arrivals: list[int], linger_ms: int, max_records: int = 100) -> tuple[list[int], Trickle]:
+def _config(linger_ms: int) -> LoopConfig:
+    return LoopConfig(
+        group_id="g", topics=("in",), client_id="c", max_records=100, linger_ms=linger_ms
+    )
+
+
+async def _fetch_options(linger_ms: int) -> tuple[int, int]:
+    consumer = consumer_for(KafkaSettings(), _config(linger_ms))  # built, never started
+    return consumer._fetch_min_bytes, consumer._fetch_max_wait_ms
+
+
+def test_a_lingering_loop_asks_the_broker_to_hold_its_fetches() -> None:
+    assert asyncio.run(_fetch_options(50)) == (1024 * 1024, 50)
+
+
+def test_without_linger_the_broker_answers_as_records_arrive() -> None:
+    min_bytes, _ = asyncio.run(_fetch_options(0))
+    assert min_bytes == 1
+
+
+def test_a_small_fetch_is_handled_at_once_even_when_lingering() -> None:
     sizes: list[int] = []
 
     def handle(records: Sequence[Any]) -> list[Outgoing]:
         sizes.append(len(records))
         return []
 
-    config = LoopConfig(
-        group_id="g", topics=("in",), client_id="c", max_records=max_records, linger_ms=linger_ms
-    )
-    loop = BatchLoop(KafkaSettings(), config, handle)
-    consumer = Trickle(arrivals)
+    loop = BatchLoop(KafkaSettings(), _config(linger_ms=10_000), handle)
+    consumer = Trickle([1, 3])
     asyncio.run(loop._one_batch(consumer, producer=None))
-    return sizes, consumer
-
-
-def test_a_small_fetch_takes_what_arrived_during_the_linger() -> None:
-    sizes, consumer = _run([1, 3], linger_ms=10)
-    assert sizes == [4] and consumer.fetches == [100, 0]
-
-
-def test_without_linger_a_small_fetch_is_handled_alone() -> None:
-    sizes, consumer = _run([1, 3], linger_ms=0)
     assert sizes == [1] and consumer.fetches == [100]
-
-
-def test_a_full_fetch_does_not_wait() -> None:
-    sizes, consumer = _run([100, 3], linger_ms=10_000)
-    assert sizes == [100] and consumer.fetches == [100]
