@@ -6,7 +6,6 @@ would cost its own batch (and its own database transaction in casework and flows
 """
 
 import asyncio
-import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -25,14 +24,18 @@ RECORDS, GAP_S, LINGER_MS = 120, 0.01, 400
 async def _batches(bootstrap: str, topic: str, linger_ms: int) -> list[int]:
     """Batch sizes of a loop fed a record every `GAP_S` seconds."""
     sizes: list[int] = []
+    handled = asyncio.Event()
+    expected = 1
 
     def handle(records: Sequence[Any]) -> list[Outgoing]:
         sizes.append(len(records))
+        if sum(sizes) >= expected:
+            handled.set()
         return []
 
     config = LoopConfig(
-        group_id=f"g-{topic}-{linger_ms}", topics=(topic,), client_id="l", linger_ms=linger_ms,
-    )  # fmt: skip
+        group_id=f"g-{topic}-{linger_ms}", topics=(topic,), client_id="l", linger_ms=linger_ms
+    )
     loop = BatchLoop(KafkaSettings(bootstrap=bootstrap), config, handle)
     task = asyncio.create_task(loop.run())
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=0)
@@ -40,15 +43,14 @@ async def _batches(bootstrap: str, topic: str, linger_ms: int) -> list[int]:
     try:
         # One record first, to know the loop is assigned and fetching before timing matters.
         await producer.send_and_wait(topic, b"first")
-        deadline = time.monotonic() + 60
-        while not sizes and time.monotonic() < deadline:
-            await asyncio.sleep(0.05)
+        await asyncio.wait_for(handled.wait(), timeout=60)
         sizes.clear()
+        handled.clear()
+        expected = RECORDS
         for n in range(RECORDS):
             await producer.send_and_wait(topic, f"r{n}".encode())
             await asyncio.sleep(GAP_S)
-        while sum(sizes) < RECORDS and time.monotonic() < deadline:
-            await asyncio.sleep(0.05)
+        await asyncio.wait_for(handled.wait(), timeout=60)
     finally:
         await producer.stop()
         loop.stop()
