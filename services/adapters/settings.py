@@ -116,7 +116,8 @@ class CaseworkSettings(BaseModel):
     sla_batch: int = Field(default=1000, ge=1, le=100_000)
     outbox_interval_s: float = Field(default=1.0, gt=0, le=3600)
     """How often the worker publishes outbox rows it did not write (API updates, a crash)."""
-    outbox_batch: int = Field(default=5000, ge=1, le=100_000)
+    outbox_batch: int = Field(default=1500, ge=1, le=100_000)
+    """Outbox rows the relay publishes per round; a row holds a decision's changes (about 3.5)."""
     outbox_retention_h: int = Field(default=24, ge=0, le=24 * 365)
     """Published outbox rows are kept this long for inspection, then pruned."""
     page_size: int = Field(default=50, ge=1, le=1000)

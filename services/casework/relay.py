@@ -52,7 +52,7 @@ class OutboxRelay:
                 await asyncio.to_thread(batch.release)
             total += len(batch.messages)
             self.published += len(batch.messages)
-            if len(batch.messages) < self._batch:
+            if batch.rows < self._batch:
                 return total
 
     def _record(self, message: PendingMessage) -> Outgoing:

@@ -6,9 +6,15 @@ transaction lock on PostgreSQL; SQLite's write lock, taken at BEGIN, already exc
 rows leave in id order, and marks them published in that same transaction after the broker
 acknowledged them. A crash before that commit leaves them unpublished: they are sent again,
 under the same message ids.
+
+One row may carry several messages: consecutive messages of one topic and key (the changes one
+decision makes to a case, up to `BUNDLE_LIMIT`) share a row, their ids and their payloads each
+joined by newlines, which neither contains (ids are generated; payloads are compact JSON). Every
+message is still published as its own record under its own id; the rows are what cost: each is
+written, read back and updated once, and a decision makes three to five changes.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -34,6 +40,9 @@ from services.domain.cases.model import OutboxMessage
 
 RELAY_LOCK = 0x6D78_6F62  # "mxob": the advisory lock key only outbox relays take
 CHUNK = 1000
+BUNDLE_LIMIT = 64
+"""Messages one row carries at most."""
+SEPARATOR = "\n"
 _COLUMNS = ("message_id", "topic", "key", "payload", "created_at")
 _TYPES = ("text", "text", "text", "text", "timestamptz")
 
@@ -50,22 +59,34 @@ class SqlOutbox:
     def add_many(self, messages: Sequence[OutboxMessage]) -> None:
         if not messages:
             return
+        rows = bundles(messages)
         if self.session.get_bind().dialect.name == "postgresql":
             # COPY keeps the messages' order, so ids (publication order) follow it as before.
-            copied = ((m.message_id, m.topic, m.key, m.payload, aware(m.at)) for m in messages)
-            bulk.copy_into(self.session, "outbox", _COLUMNS, copied, types=_TYPES)
+            bulk.copy_into(self.session, "outbox", _COLUMNS, rows, types=_TYPES)
             return
-        rows = [
-            {
-                "message_id": m.message_id,
-                "topic": m.topic,
-                "key": m.key,
-                "payload": m.payload,
-                "created_at": m.at,
-            }
-            for m in messages
-        ]
-        self.session.execute(_table().insert(), rows)
+        self.session.execute(
+            _table().insert(), [dict(zip(_COLUMNS, row, strict=True)) for row in rows]
+        )
+
+
+def bundles(messages: Sequence[OutboxMessage]) -> Iterator[tuple[str, str, str, str, datetime]]:
+    """Rows for `messages`, in order: each run of one topic and key (up to the limit) is one."""
+    run: list[OutboxMessage] = []
+    for message in messages:
+        if run and (
+            len(run) == BUNDLE_LIMIT or message.topic != run[0].topic or message.key != run[0].key
+        ):
+            yield _row(run)
+            run = []
+        run.append(message)
+    if run:
+        yield _row(run)
+
+
+def _row(run: list[OutboxMessage]) -> tuple[str, str, str, str, datetime]:
+    first = run[0]
+    ids = SEPARATOR.join(m.message_id for m in run)
+    return ids, first.topic, first.key, SEPARATOR.join(m.payload for m in run), aware(first.at)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,13 +101,14 @@ class PendingMessage:
 class PendingBatch:
     """Unpublished rows held by this relay until `mark_published` or `release`."""
 
-    def __init__(self, session: Session, messages: list[PendingMessage]) -> None:
+    def __init__(self, session: Session, messages: list[PendingMessage], rows: int) -> None:
         self._session = session
         self.messages = messages
+        self.rows = rows
 
     def mark_published(self, at: datetime) -> None:
         table = _table()
-        ids = [m.row_id for m in self.messages]
+        ids = sorted({m.row_id for m in self.messages})
         if ids and self._session.get_bind().dialect.name == "postgresql":
             # One array parameter: an IN list of a thousand placeholders cost more to bind
             # than the update itself.
@@ -111,11 +133,12 @@ class OutboxReader:
         self._sessions = sessions
 
     def take(self, limit: int) -> PendingBatch:
-        """The oldest unpublished rows, or none while another relay holds the outbox."""
+        """The oldest `limit` unpublished rows' messages, or none while another relay holds the
+        outbox."""
         session = self._sessions()
         try:
             if not _relay_lock(session):
-                return PendingBatch(session, [])
+                return PendingBatch(session, [], 0)
             table = _table()
             query = (
                 select(table.c.id, table.c.message_id, table.c.topic, table.c.key, table.c.payload)
@@ -123,11 +146,11 @@ class OutboxReader:
                 .order_by(table.c.id)
                 .limit(limit)
             )
-            messages = [PendingMessage(*row) for row in session.execute(query)]
+            rows = session.execute(query).all()
         except BaseException:
             session.close()
             raise
-        return PendingBatch(session, messages)
+        return PendingBatch(session, [m for row in rows for m in _unbundled(*row)], len(rows))
 
     def pending(self) -> int:
         with self._sessions() as session:
@@ -142,6 +165,15 @@ class OutboxReader:
             result = session.execute(delete(table).where(table.c.published_at < published_before))
             session.commit()
         return int(cast(CursorResult[Any], result).rowcount)
+
+
+def _unbundled(
+    row_id: int, message_ids: str, topic: str, key: str, payloads: str
+) -> Iterator[PendingMessage]:
+    for message_id, payload in zip(
+        message_ids.split(SEPARATOR), payloads.split(SEPARATOR), strict=True
+    ):
+        yield PendingMessage(row_id, message_id, topic, key, payload)
 
 
 def _relay_lock(session: Session) -> bool:

@@ -214,7 +214,9 @@ class OutboxRow(SQLModel, table=True):
     """Records written with the changes they report, published by the relay after commit.
 
     `id` orders publication; for one case it follows commit order, because writers of a case
-    hold its row lock. `published_at` is set once the broker acknowledged the record.
+    hold its row lock. `published_at` is set once the broker acknowledged the records. A row
+    carries one message or a run of them with one topic and key, `message_id` and `payload`
+    each joined by newlines (see `services.adapters.db.outbox`).
     """
 
     __tablename__ = "outbox"
@@ -229,7 +231,7 @@ class OutboxRow(SQLModel, table=True):
         primary_key=True,
         sa_type=BigInteger().with_variant(Integer(), "sqlite"),
     )
-    message_id: str = Field(sa_type=String(80))
+    message_id: str = Field(sa_type=Text())
     topic: str = Field(sa_type=String(120))
     key: str = Field(sa_type=String(80))
     payload: str = Field(sa_type=String())

@@ -1,0 +1,102 @@
+"""The SQL outbox on SQLite and PostgreSQL: a run of messages shares a row, every one leaves.
+
+A decision's changes (one topic, one key) are stored as one row; the relay must still get each
+message, with its own id and payload, in the order written, and mark them all published.
+"""
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import Engine, func, insert, select
+
+from services.adapters.db.engine import create_engine_for
+from services.adapters.db.migrate import migrate
+from services.adapters.db.outbox import BUNDLE_LIMIT, OutboxReader
+from services.adapters.db.tables import OutboxRow
+from services.adapters.db.uow import SqlUnitOfWork, session_factory_for
+from services.domain.cases.model import OutboxMessage
+
+pytestmark = pytest.mark.integration
+
+T0 = datetime(2026, 3, 4, 10, 0, tzinfo=UTC)
+CHANGES, ALERTS = "mixflow.cases.changes", "mixflow.alerts"
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    migrate(db_url)
+    engine = create_engine_for(db_url)
+    yield engine
+    engine.dispose()
+
+
+def _message(case: str, seq: int, topic: str = CHANGES) -> OutboxMessage:
+    payload = f'{{"case_id":"{case}","sequence":{seq},"note":"line\\\\nbreak"}}'
+    return OutboxMessage(f"{case}/{seq}", topic, f"p_{case}", payload, T0)
+
+
+def _write(engine: Engine, messages: list[OutboxMessage]) -> None:
+    with SqlUnitOfWork(session_factory_for(engine)) as uow:
+        uow.outbox.add_many(messages)
+        uow.commit()
+
+
+def _rows(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(select(func.count()).select_from(OutboxRow)).scalar_one())
+
+
+def test_each_message_leaves_in_order_though_runs_share_a_row(engine: Engine) -> None:
+    written = [
+        *(_message("c1", n) for n in (1, 2, 4)),
+        _message("c2", 1),
+        _message("c1", 5),  # same case after another: a run of its own
+        _message("c1", 6, topic=ALERTS),  # same key, other topic: a run of its own
+        *(_message("c3", n) for n in range(1, BUNDLE_LIMIT + 3)),  # longer than a row holds
+    ]
+    _write(engine, written)
+    assert _rows(engine) == 1 + 1 + 1 + 1 + 2
+
+    reader = OutboxReader(session_factory_for(engine))
+    batch = reader.take(100)
+    try:
+        taken = [(m.message_id, m.topic, m.key, m.payload) for m in batch.messages]
+        assert batch.rows == 6
+        batch.mark_published(T0)
+    finally:
+        batch.release()
+    assert taken == [(m.message_id, m.topic, m.key, m.payload) for m in written]
+    assert reader.pending() == 0
+    assert reader.take(100).messages == []
+
+
+def test_the_relay_takes_at_most_its_limit_of_rows(engine: Engine) -> None:
+    _write(engine, [_message(f"c{n}", s) for n in range(5) for s in (1, 2, 3)])
+    reader = OutboxReader(session_factory_for(engine))
+    batch = reader.take(2)
+    try:
+        assert batch.rows == 2
+        assert [m.message_id for m in batch.messages] == [
+            f"c{n}/{s}" for n in (0, 1) for s in (1, 2, 3)
+        ]
+        batch.mark_published(T0)
+    finally:
+        batch.release()
+    assert reader.pending() == 3
+
+
+def test_a_row_of_one_message_written_before_runs_were_stored_reads_the_same(
+    engine: Engine,
+) -> None:
+    with engine.begin() as connection:
+        connection.execute(
+            insert(OutboxRow).values(  # type: ignore[arg-type]
+                message_id="c9/1", topic=CHANGES, key="p_c9", payload='{"a":1}', created_at=T0
+            )
+        )
+    batch = OutboxReader(session_factory_for(engine)).take(10)
+    try:
+        assert [(m.message_id, m.payload) for m in batch.messages] == [("c9/1", '{"a":1}')]
+    finally:
+        batch.release()
