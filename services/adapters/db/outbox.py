@@ -73,6 +73,9 @@ def bundles(messages: Sequence[OutboxMessage]) -> Iterator[tuple[str, str, str, 
     """Rows for `messages`, in order: each run of one topic and key (up to the limit) is one."""
     run: list[OutboxMessage] = []
     for message in messages:
+        if SEPARATOR in message.message_id or SEPARATOR in message.payload:
+            # Stored, it would read back as two messages: refuse it with the transaction.
+            raise ValueError(f"outbox message {message.message_id!r} contains a line break")
         if run and (
             len(run) == BUNDLE_LIMIT or message.topic != run[0].topic or message.key != run[0].key
         ):

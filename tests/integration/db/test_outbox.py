@@ -8,10 +8,11 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
+from alembic import command
 from sqlalchemy import Engine, func, insert, select
 
 from services.adapters.db.engine import create_engine_for
-from services.adapters.db.migrate import migrate
+from services.adapters.db.migrate import alembic_config, migrate
 from services.adapters.db.outbox import BUNDLE_LIMIT, OutboxReader
 from services.adapters.db.tables import OutboxRow
 from services.adapters.db.uow import SqlUnitOfWork, session_factory_for
@@ -100,3 +101,14 @@ def test_a_row_of_one_message_written_before_runs_were_stored_reads_the_same(
         assert [(m.message_id, m.payload) for m in batch.messages] == [("c9/1", '{"a":1}')]
     finally:
         batch.release()
+
+
+def test_a_downgrade_refuses_while_rows_of_several_messages_remain(
+    db_url: str, engine: Engine
+) -> None:
+    _write(engine, [_message("c1", 1), _message("c1", 2)])
+    with pytest.raises(RuntimeError, match="several messages"):
+        command.downgrade(alembic_config(db_url), "0005")
+    with engine.connect() as connection:
+        ids = connection.execute(select(OutboxRow.message_id)).scalars().all()  # type: ignore[arg-type]
+    assert ids == ["c1/1\nc1/2"]
