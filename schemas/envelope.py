@@ -3,7 +3,8 @@
 One class per event type, each with a `Literal` `type`, joined in the discriminated union
 `InboundEvent`. `parse_structured` reads a whole envelope (HTTP body, or a Kafka value in
 structured mode) straight from bytes with one `TypeAdapter.validate_json` call; `parse_binary`
-reads Kafka binary mode (`ce_*` headers, `data` as the value). Both then run the
+reads Kafka binary mode (`ce_*` headers, `data` as the value); `parse_kafka` picks the mode a
+Kafka record uses. Both then run the
 direct-identifier guard and raise `ContractError`, never anything else, for any input.
 
 Runtime rules beyond JSON Schema, checked here: `subject` equals `data.person_ref`; `agency`
@@ -12,7 +13,7 @@ The skew check needs `now` in the validation context; `model_validate_json` with
 (replaying stored events) skips it, the `parse_*` entry points always pass it.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
@@ -138,6 +139,17 @@ HEADER_OF: dict[str, str] = {
     "agency": "ce_agency",
     "datacontenttype": "content-type",
 }
+
+
+def parse_kafka(
+    headers: Iterable[tuple[str, bytes]], value: bytes | None, *, now: datetime
+) -> ArrivalEvent | ReturnEvent | ReferralUpdateEvent:
+    """Parse a Kafka record in whichever CloudEvents mode it uses: `ce_*` headers mean binary
+    mode (the binding puts `type` and `specversion` there), anything else structured mode."""
+    attributes = dict(headers)
+    if "ce_type" in attributes or "ce_specversion" in attributes:
+        return parse_binary(attributes, value or b"", now=now)
+    return parse_structured(value or b"", now=now)
 
 
 def parse_structured(

@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
+from schemas.envelope import parse_kafka
 from schemas.errors import ContractError
 from services.domain.rules import CompiledRuleset
-from services.router.handlers import parse_record
 
 
 async def run_plain_loop(
@@ -47,7 +47,7 @@ async def run_plain_loop(
             for records in batches.values():
                 for record in records:
                     try:
-                        event = parse_record(record, now=now)
+                        event = parse_kafka(record.headers, record.value, now=now)
                     except ContractError:
                         continue
                     value = ruleset.route(event, now=now).to_json()

@@ -18,7 +18,7 @@ from datetime import datetime
 from pydantic import ValidationError
 
 from schemas.decisions import DecisionV1
-from schemas.envelope import ReferralUpdateEvent, parse_binary, parse_structured
+from schemas.envelope import ReferralUpdateEvent, parse_kafka
 from schemas.errors import ContractError, Problem, problems_from
 from schemas.topics import EVENTS_DEADLETTER
 from services.adapters.batch_stream import TRANSIENT, Outgoing
@@ -157,15 +157,6 @@ def apply_update(uow: UowFactory, event: ReferralUpdateEvent, *, now: datetime) 
     return None
 
 
-def parse_update(record: InboundRecord, *, now: datetime) -> object:
-    """A record in either CloudEvents mode: `ce_*` headers mean binary mode."""
-    value = record.value or b""
-    headers = dict(record.headers)
-    if "ce_type" in headers or "ce_specversion" in headers:
-        return parse_binary(headers, value, now=now)
-    return parse_structured(value, now=now)
-
-
 def _decision(
     record: InboundRecord, now: datetime, topics: CaseworkTopics, outcome: BatchOutcome
 ) -> DecisionV1 | None:
@@ -181,7 +172,7 @@ def _update(
     record: InboundRecord, now: datetime, topics: CaseworkTopics, outcome: BatchOutcome
 ) -> ReferralUpdateEvent | None:
     try:
-        event = parse_update(record, now=now)
+        event = parse_kafka(record.headers, record.value, now=now)
     except ContractError as exc:
         outcome.letters.append(_letter(record, exc.problems, None, now, topics))
         return None

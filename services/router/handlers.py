@@ -5,13 +5,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from schemas.envelope import (
-    ArrivalEvent,
-    ReferralUpdateEvent,
-    ReturnEvent,
-    parse_binary,
-    parse_structured,
-)
+from schemas.envelope import ReferralUpdateEvent, parse_kafka
 from schemas.errors import ContractError, Problem
 from schemas.topics import DECISIONS, EVENTS_DEADLETTER, REFERRAL_UPDATES, ROUTER_DEDUP
 from services.adapters.batch_stream import Outgoing
@@ -30,17 +24,6 @@ class RouterTopics:
     deadletter: str = EVENTS_DEADLETTER
     referral_updates: str = REFERRAL_UPDATES
     dedup: str = ROUTER_DEDUP
-
-
-def parse_record(
-    record: InboundRecord, *, now: datetime
-) -> ArrivalEvent | ReturnEvent | ReferralUpdateEvent:
-    """Parse a record in whichever CloudEvents mode it uses: `ce_*` headers mean binary mode."""
-    value = record.value or b""
-    headers = dict(record.headers)
-    if "ce_type" in headers or "ce_specversion" in headers:
-        return parse_binary(headers, value, now=now)
-    return parse_structured(value, now=now)
 
 
 def route_records(
@@ -80,7 +63,7 @@ def route_record(
 ) -> Outgoing | None:
     """The one record `record` yields, or None for a duplicate (counted by `memory`)."""
     try:
-        event = parse_record(record, now=now)
+        event = parse_kafka(record.headers, record.value, now=now)
     except ContractError as exc:
         return dead_letter(record, exc.problems, now=now, topic=topics.deadletter, group=group)
     if memory is not None and not memory.admit(

@@ -12,13 +12,7 @@ from pathlib import Path
 
 from kafka import KafkaConsumer, TopicPartition
 
-from schemas.envelope import (
-    ArrivalEvent,
-    ReferralUpdateEvent,
-    ReturnEvent,
-    parse_binary,
-    parse_structured,
-)
+from schemas.envelope import ArrivalEvent, ReferralUpdateEvent, ReturnEvent, parse_kafka
 from schemas.errors import ContractError
 from schemas.topics import EVENTS_INBOUND
 from services.adapters.kafka import kafka_python_options, topic_name
@@ -31,9 +25,7 @@ POLL_MS = 500
 def parse_record(headers: list[tuple[str, bytes]], value: bytes, now: datetime) -> Parsed:
     """A structured- or binary-mode CloudEvent, or None when it breaks the contract."""
     try:
-        if any(name == "ce_specversion" for name, _ in headers):
-            return parse_binary(dict(headers), value, now=now)
-        return parse_structured(value, now=now)
+        return parse_kafka(headers, value, now=now)
     except ContractError:
         return None
 

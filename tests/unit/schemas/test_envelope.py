@@ -9,6 +9,7 @@ from schemas.envelope import (
     ReferralUpdateEvent,
     ReturnEvent,
     parse_binary,
+    parse_kafka,
     parse_structured,
 )
 from schemas.errors import ContractError
@@ -169,3 +170,19 @@ def test_binary_mode_with_a_malformed_value_says_so() -> None:
     with pytest.raises(ContractError) as caught:
         parse_binary(headers, b"{not json", now=NOW)
     assert [(p.path, p.kind) for p in caught.value.problems] == [("data", "malformed_json")]
+
+
+def test_a_kafka_record_is_read_in_the_mode_its_headers_say() -> None:
+    event = arrival()
+    headers, value = binary(event)
+    structured = parse_kafka([("traceparent", b"00-ab-cd-01")], raw(event), now=NOW)
+    assert structured == parse_kafka(list(headers.items()), value, now=NOW)
+    # Binary mode is recognised by either header the binding always sets.
+    for name in ("ce_type", "ce_specversion"):
+        with pytest.raises(ContractError) as caught:
+            parse_kafka([(name, headers[name])], value, now=NOW)
+        # Problems are named by header: the record was read as binary mode.
+        paths = {p.path for p in caught.value.problems}
+        assert paths and all(path.startswith("ce_") for path in paths), paths
+    with pytest.raises(ContractError):
+        parse_kafka([], None, now=NOW)
