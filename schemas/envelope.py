@@ -4,8 +4,8 @@ One class per event type, each with a `Literal` `type`, joined in the discrimina
 `InboundEvent`. `parse_structured` reads a whole envelope (HTTP body, or a Kafka value in
 structured mode) straight from bytes with one `TypeAdapter.validate_json` call; `parse_binary`
 reads Kafka binary mode (`ce_*` headers, `data` as the value); `parse_kafka` picks the mode a
-Kafka record uses. Both then run the
-direct-identifier guard and raise `ContractError`, never anything else, for any input.
+Kafka record uses. The two parsers then run the direct-identifier guard and raise
+`ContractError`, never anything else, for any input.
 
 Runtime rules beyond JSON Schema, checked here: `subject` equals `data.person_ref`; `agency`
 equals the last `:`-segment of `source`; `time` is at most `MAX_CLOCK_SKEW` ahead of `now`.

@@ -94,7 +94,6 @@ def _row(run: list[OutboxMessage]) -> tuple[str, str, str, str, datetime]:
 
 @dataclass(frozen=True, slots=True)
 class PendingMessage:
-    row_id: int
     message_id: str
     topic: str
     key: str
@@ -104,14 +103,20 @@ class PendingMessage:
 class PendingBatch:
     """Unpublished rows held by this relay until `mark_published` or `release`."""
 
-    def __init__(self, session: Session, messages: list[PendingMessage], rows: int) -> None:
+    def __init__(
+        self, session: Session, row_ids: list[int], messages: list[PendingMessage]
+    ) -> None:
         self._session = session
+        self.row_ids = row_ids
         self.messages = messages
-        self.rows = rows
+
+    @property
+    def rows(self) -> int:
+        return len(self.row_ids)
 
     def mark_published(self, at: datetime) -> None:
         table = _table()
-        ids = sorted({m.row_id for m in self.messages})
+        ids = self.row_ids
         if ids and self._session.get_bind().dialect.name == "postgresql":
             # One array parameter: an IN list of a thousand placeholders cost more to bind
             # than the update itself.
@@ -141,7 +146,7 @@ class OutboxReader:
         session = self._sessions()
         try:
             if not _relay_lock(session):
-                return PendingBatch(session, [], 0)
+                return PendingBatch(session, [], [])
             table = _table()
             query = (
                 select(table.c.id, table.c.message_id, table.c.topic, table.c.key, table.c.payload)
@@ -153,7 +158,8 @@ class OutboxReader:
         except BaseException:
             session.close()
             raise
-        return PendingBatch(session, [m for row in rows for m in _unbundled(*row)], len(rows))
+        row_ids = [row[0] for row in rows]
+        return PendingBatch(session, row_ids, [m for row in rows for m in _unbundled(*row[1:])])
 
     def pending(self) -> int:
         with self._sessions() as session:
@@ -170,13 +176,11 @@ class OutboxReader:
         return int(cast(CursorResult[Any], result).rowcount)
 
 
-def _unbundled(
-    row_id: int, message_ids: str, topic: str, key: str, payloads: str
-) -> Iterator[PendingMessage]:
+def _unbundled(message_ids: str, topic: str, key: str, payloads: str) -> Iterator[PendingMessage]:
     for message_id, payload in zip(
         message_ids.split(SEPARATOR), payloads.split(SEPARATOR), strict=True
     ):
-        yield PendingMessage(row_id, message_id, topic, key, payload)
+        yield PendingMessage(message_id, topic, key, payload)
 
 
 def _relay_lock(session: Session) -> bool:

@@ -18,6 +18,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from schemas.topics import CASES_CHANGES, DECISIONS
+from services.adapters.db.outbox import SEPARATOR
 from services.adapters.db.tables import OutboxRow, TimelineRow
 from tests.integration.casework.conftest import (
     REPO,
@@ -86,8 +87,10 @@ def test_a_worker_killed_mid_stream_and_restarted_keeps_every_decision_and_chang
             .all()
         )
         changes = select(OutboxRow.message_id).where(OutboxRow.topic == CASES_CHANGES)  # type: ignore[arg-type]
-        # A row holds a decision's changes, their ids joined by newlines.
-        expected = {i for ids in connection.execute(changes).scalars() for i in ids.split("\n")}
+        # A row holds a decision's changes, their ids joined.
+        expected = {
+            i for ids in connection.execute(changes).scalars() for i in ids.split(SEPARATOR)
+        }
     assert sorted(recorded) == sorted(d.event_id for d in decisions)
 
     copies: dict[str, set[bytes]] = defaultdict(set)

@@ -8,9 +8,11 @@ from pydantic import ValidationError
 from schemas.alerts import SlaBreachAlertV1
 from schemas.cases import CaseChangeV1
 from schemas.deadletters import DeadLetterV1
+from schemas.decisions import DecisionV1
 from schemas.errors import Problem
 from schemas.flows import FlowAggregateV1
 from schemas.topics import EVENTS_INBOUND, RULES, TOPIC_BY_NAME, TOPICS
+from tests.unit.cases.builders import decision, person
 
 pytestmark = pytest.mark.unit
 AT = datetime(2026, 11, 29, 10, tzinfo=UTC)
@@ -140,9 +142,6 @@ def test_topics_are_unique_and_only_rules_and_aggregates_are_compacted() -> None
 
 
 def test_a_decision_carries_only_event_ids_the_envelope_accepts() -> None:
-    from schemas.decisions import DecisionV1
-    from tests.unit.cases.builders import decision, person
-
     fields = decision("e1", person(1)).model_dump(mode="json")
     longest = {**fields, "event_id": "e" * 128}
     assert DecisionV1.model_validate(longest, strict=False).event_id == "e" * 128

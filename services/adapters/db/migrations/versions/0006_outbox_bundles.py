@@ -30,9 +30,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     # A row carrying several messages has no place in the old layout: refuse rather than cut ids.
     bundled = op.get_bind().execute(
-        sa.text("SELECT count(*) FROM outbox WHERE message_id LIKE '%' || char(10) || '%'")
-        if op.get_bind().dialect.name == "sqlite"
-        else sa.text("SELECT count(*) FROM outbox WHERE position(chr(10) in message_id) > 0")
+        sa.text("SELECT count(*) FROM outbox WHERE message_id LIKE :joined"),
+        {"joined": "%\n%"},
     )
     if bundled.scalar_one():
         raise RuntimeError(
