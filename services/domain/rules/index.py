@@ -260,7 +260,11 @@ class _Builder:
         items = (1 << self.width) - 1
         lanes = self.lanes
         names = Namespace()
-        constant = [names.add(items & ~self.never)] if self.never or not self.tests else []
+        # The items that can never hold are cleared; the lanes are left to the field tables (a
+        # lane cleared here would read as an `any` that held).
+        constant = (
+            [names.add((items & ~self.never) | lanes)] if self.never or not self.tests else []
+        )
         fast: list[str] = []
         slow: list[str] = []
         small: list[tuple[str, _Table, int]] = []

@@ -24,7 +24,15 @@ from services.domain.rules.load import load_ruleset
 from services.domain.rules.safeguards import SAFEGUARDS
 from services.domain.rules.synthetic import generate_ruleset, sample_events
 from services.domain.synthetic import PROFILES, generate
-from tests.unit.rules.builders import ARRIVAL, RETURN, arrival, compiled, returned, ruleset
+from tests.unit.rules.builders import (
+    ARRIVAL,
+    RETURN,
+    arrival,
+    compiled,
+    pathways,
+    returned,
+    ruleset,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -249,6 +257,35 @@ def test_lanes_direct_parts_codes_and_conditional_fallbacks_route_as_plain_evalu
     assert ("GBV_SUPPORT",) in seen  # the conditional fallback was reached
     assert any("SKILLS_RECOGNITION" in pathways for pathways in seen)
     assert any("RETURN_REINTEGRATION" in pathways for pathways in seen)
+
+
+NEVER_FOR_RETURNS = """\
+  - id: stateless-arrival
+    description: reads a field returns do not have, so it never holds for a return
+    priority: 1
+    applies_to: [arrival, return]
+    when: {legal_status: stateless}
+    refer: {pathway: STATELESSNESS_DETERMINATION, sla_hours: 336}
+  - id: pressing
+    description: an any across two fields of a return
+    priority: 2
+    applies_to: return
+    when:
+      any:
+        - reintegration_needs: {contains: housing}
+        - return_type: forced
+    refer: {pathway: RETURN_REINTEGRATION, urgency: high, sla_hours: 72}
+"""
+
+
+def test_a_rule_that_never_holds_for_an_event_type_leaves_the_any_of_another_rule_intact() -> None:
+    # The cleared bits of a never-holding rule once cleared every lane too, so each `any` of
+    # the same event type read as held.
+    engine = compiled(NEVER_FOR_RETURNS)
+    calm = returned(return_type="assisted_voluntary", reintegration_needs=[])
+    assert pathways(engine, calm) == ["INFORMATION_COUNSELLING"]
+    entries, _ = engine.refer(returned(return_type="forced", reintegration_needs=[]), RETURN_V1)
+    assert [entry[3].rule_id for entry in entries] == ["pressing"]
 
 
 def test_remembered_outcomes_and_filled_tables_are_invisible() -> None:
