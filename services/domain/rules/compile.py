@@ -12,9 +12,10 @@ import json
 from schemas.decisions import Referral, RulesetRef
 from schemas.events.arrival import ARRIVAL_V1
 from schemas.events.returns import RETURN_V1
-from schemas.rules import ReferTarget, Rule, Ruleset
+from schemas.rules import AllOf, Condition, ReferTarget, Rule, Ruleset
 from services.domain.pathways import PATHWAYS
 from services.domain.rules.engine import (
+    BRANCH_BASE,
     SAFEGUARD_BASE,
     CompiledRule,
     CompiledRuleset,
@@ -22,7 +23,7 @@ from services.domain.rules.engine import (
     entry_of,
 )
 from services.domain.rules.errors import RuleError
-from services.domain.rules.explain import explainer, needs_event, static_lines
+from services.domain.rules.explain import branch_lines, needs_event, static_lines
 from services.domain.rules.fields import EVENT_TYPES
 from services.domain.rules.index import build_index
 from services.domain.rules.load import RuleSource
@@ -62,13 +63,41 @@ def _plan(rules: list[Rule], event_type: str) -> EventPlan:
     regular = [rule for rule in mine if not rule.fallback]
     fallbacks = [rule for rule in mine if rule.fallback]
     premises = [(SAFEGUARD_BASE + i, safeguard.premise) for i, safeguard in enumerate(SAFEGUARDS)]
+    compiled, branches = _compiled_all(regular)
+    compiled_fallbacks, fallback_branches = _compiled_all(fallbacks)
     return EventPlan(
-        index=build_index([*enumerate(rule.when for rule in regular), *premises], event_type),
-        rules=tuple(_compiled(rule, event_type) for rule in regular),
-        fallback_index=build_index(list(enumerate(rule.when for rule in fallbacks)), event_type),
-        fallbacks=tuple(_compiled(rule, event_type) for rule in fallbacks),
+        index=build_index(
+            [*enumerate(rule.when for rule in regular), *premises, *branches], event_type
+        ),
+        rules=compiled,
+        fallback_index=build_index(
+            [*enumerate(rule.when for rule in fallbacks), *fallback_branches], event_type
+        ),
+        fallbacks=compiled_fallbacks,
         safeguards=SAFEGUARDS,
     )
+
+
+def _compiled_all(
+    rules: list[Rule],
+) -> tuple[tuple[CompiledRule, ...], list[tuple[int, Condition]]]:
+    """The rules compiled, and the `any` branches their explanations depend on, each at the
+    index position the rule's explanation reads it from.
+
+    A branch is indexed together with its rule's condition (it holds only when the rule also
+    does): whether a branch of a rule that did not match held says nothing about a decision, and
+    as a bit of its own it multiplied the signatures to remember by its variety.
+    """
+    compiled: list[CompiledRule] = []
+    branches: list[tuple[int, Condition]] = []
+    for rule in rules:
+        rule_branches, rule_compiled = _compiled(rule, BRANCH_BASE + len(branches))
+        compiled.append(rule_compiled)
+        branches += [
+            (position, AllOf.model_construct(all=[rule.when, branch]) if rule.when else branch)
+            for position, branch in enumerate(rule_branches, BRANCH_BASE + len(branches))
+        ]
+    return tuple(compiled), branches
 
 
 def _referral(rule: Rule, target: ReferTarget, lines: tuple[str, ...]) -> Referral:
@@ -84,12 +113,13 @@ def _referral(rule: Rule, target: ReferTarget, lines: tuple[str, ...]) -> Referr
     )
 
 
-def _compiled(rule: Rule, event_type: str) -> CompiledRule:
-    explain = (
-        explainer(rule.when, event_type)
-        if rule.when is not None and needs_event(rule.when)
-        else None
-    )
+def _compiled(rule: Rule, first: int) -> tuple[tuple[Condition, ...], CompiledRule]:
+    """The rule ready to run, and the `any` branches its explanation reads (numbered from
+    `first`); a rule without an `any` is explained in advance."""
+    branches: tuple[Condition, ...] = ()
+    explain = None
+    if rule.when is not None and needs_event(rule.when):
+        branches, explain = branch_lines(rule.when, first)
     lines = static_lines(rule.when)
     entries = tuple(entry_of(_referral(rule, target, lines), explain) for target in rule.refer)
-    return CompiledRule(rule.id, not rule.continue_, entries)
+    return branches, CompiledRule(rule.id, not rule.continue_, entries)

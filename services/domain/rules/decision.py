@@ -1,13 +1,14 @@
 """The engine's answer for one event, and its conversion to the `DecisionV1` contract.
 
 `route` is the hot path, so it returns this small immutable record holding references to what
-it already has (the event, pre-built referrals); the decision id, the facts, the explanations
-of `any` conditions and the validated contract are computed only when the decision leaves the
-engine (`to_contract`), or written straight to JSON (`to_json`, the same bytes as
-`to_contract().model_dump_json()` without building and validating the models).
+it already has (the event, the referrals remembered, already explained, for the event's
+signature); the decision id, the facts and the validated contract are computed only when the
+decision leaves the engine (`to_contract`), or written straight to JSON (`to_json`, the same
+bytes as `to_contract().model_dump_json()` without building and validating the models; the
+referrals' JSON is written once per remembered outcome).
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
 
@@ -23,11 +24,12 @@ from schemas.decisions import (
 )
 from schemas.events.arrival import ARRIVAL_V1
 
-Entry = tuple[int, str, int, Referral, Callable[[Any], tuple[str, ...]] | None]
-"""(urgency rank, pathway, SLA hours, referral, explainer): sorts by urgency, then pathway.
+Entry = tuple[int, str, int, Referral, Callable[[Callable[[int], bool]], tuple[str, ...]] | None]
+"""(urgency rank, pathway, SLA hours, referral, explanation): sorts by urgency, then pathway.
 
-The explainer is set when the referral's matched lines depend on the event (a rule with `any`);
-the referral then carries the whole condition until `referrals` asks which branches held.
+A rule's entry has an explanation when the referral's matched lines depend on which `any`
+branches held (see `explain.branch_lines`); the engine resolves it per signature, so the
+entries of a decision never have one and their referrals cite exactly what held.
 """
 
 
@@ -68,11 +70,7 @@ class Decision(NamedTuple):
     @property
     def referrals(self) -> tuple[Referral, ...]:
         """The referrals, each citing exactly the conditions that held for this event."""
-        data = self.event.data
-        return tuple(
-            referral if explain is None else referral.model_copy(update={"matched": explain(data)})
-            for _, _, _, referral, explain in self.entries
-        )
+        return tuple(entry[3] for entry in self.entries)
 
     def to_contract(self) -> DecisionV1:
         """The validated `DecisionV1` for this decision."""
@@ -102,8 +100,6 @@ class Decision(NamedTuple):
         both on thousands of generated events).
         """
         event, data = self.event, self.event.data
-        facts = dict(_FACTS_DEFAULTS)
-        facts.update(facts_fields(data, event.type))
         return orjson.dumps(
             {
                 "decision_id": decision_id_for(event.source, event.id),
@@ -116,52 +112,50 @@ class Decision(NamedTuple):
                 "household_ref": data.household_ref,
                 "agency": event.agency,
                 "ruleset": _fragment(self.ruleset),
-                "referrals": [
-                    _fragment(referral) if explain is None else _explained(referral, explain(data))
-                    for _, _, _, referral, explain in self.entries
-                ],
-                "removed": [_fragment(removed) for removed in self.removed],
-                "facts": facts,
+                "referrals": _array(self.entries, _referral_json),
+                "removed": _array(self.removed, _model_json),
+                "facts": facts_fields(data, event.type),
             },
             option=orjson.OPT_UTC_Z,
         )
 
 
-_FRAGMENTS: dict[int, tuple[object, orjson.Fragment, dict[str, Any]]] = {}
-"""Pre-serialised JSON (and the JSON-ready fields) of the records decisions share: referrals,
-ruleset refs. By identity; the record is kept with them, so its identity is not reused while
-it is cached."""
-_FRAGMENT_LIMIT = 65_536
+_FRAGMENTS: dict[int, tuple[object, orjson.Fragment]] = {}
+"""Pre-serialised JSON of what decisions share: the ruleset ref, and the tuples of explained
+entries and removed referrals the engine remembers per signature. By identity; the object is
+kept with its JSON, so its identity is not reused while it is cached."""
+_FRAGMENT_LIMIT = 16_384
 
 
-def _cached(
-    model: RulesetRef | Referral | RemovedReferral,
-) -> tuple[object, orjson.Fragment, dict[str, Any]]:
+def _fragment(model: RulesetRef) -> orjson.Fragment:
     cached = _FRAGMENTS.get(id(model))
-    if cached is None or cached[0] is not model:
-        if len(_FRAGMENTS) >= _FRAGMENT_LIMIT:
-            _FRAGMENTS.clear()
-        cached = (model, orjson.Fragment(model.model_dump_json()), model.model_dump(mode="json"))
-        _FRAGMENTS[id(model)] = cached
-    return cached
+    if cached is not None and cached[0] is model:
+        return cached[1]
+    return _remember(model, model.model_dump_json().encode())
 
 
-def _fragment(model: RulesetRef | Referral | RemovedReferral) -> orjson.Fragment:
-    return _cached(model)[1]
+def _array(items: Sequence[Any], json_of: Callable[[Any], bytes]) -> orjson.Fragment:
+    """A JSON array of the items, each written by `json_of`."""
+    cached = _FRAGMENTS.get(id(items))
+    if cached is not None and cached[0] is items:
+        return cached[1]
+    return _remember(items, b"[" + b",".join(json_of(item) for item in items) + b"]")
 
 
-def _explained(referral: Referral, matched: tuple[str, ...]) -> dict[str, Any]:
-    """A referral citing the branches of its `any` that held: its fields, `matched` replaced."""
-    fields = dict(_cached(referral)[2])
-    fields["matched"] = matched
-    return fields
+def _remember(item: object, json: bytes) -> orjson.Fragment:
+    if len(_FRAGMENTS) >= _FRAGMENT_LIMIT:
+        _FRAGMENTS.clear()
+    fragment = orjson.Fragment(json)
+    _FRAGMENTS[id(item)] = (item, fragment)
+    return fragment
 
 
-_FACTS_DEFAULTS: dict[str, Any] = {
-    name: None if info.is_required() else info.get_default()
-    for name, info in DecisionFacts.model_fields.items()
-}
-"""Every facts field in contract order, at its default; `facts_fields` fills in the event's."""
+def _referral_json(entry: Entry) -> bytes:
+    return entry[3].model_dump_json().encode()
+
+
+def _model_json(model: RemovedReferral) -> bytes:
+    return model.model_dump_json().encode()
 
 
 def facts_of(data: Any, event_type: str) -> DecisionFacts:
@@ -170,35 +164,48 @@ def facts_of(data: Any, event_type: str) -> DecisionFacts:
 
 
 def facts_fields(data: Any, event_type: str) -> dict[str, Any]:
-    """The values of the `DecisionFacts` fields an event has, by field name."""
+    """Every `DecisionFacts` field in contract order, with the event's values (one dict per
+    event, written out: this runs for every decision)."""
     people = data.demographics
-    common: dict[str, Any] = {
+    if event_type == ARRIVAL_V1:
+        location, journey = data.location, data.journey
+        return {
+            "country": location.country,
+            "admin1": location.admin1,
+            "site_type": location.site_type,
+            "nationality": people.nationality,
+            "sex": people.sex,
+            "age_band": people.age_band,
+            "legal_status": data.legal_status,
+            "documents": data.documents,
+            "travel_mode": journey.mode,
+            "origin_country": journey.origin_country,
+            "movement_reasons": tuple(data.movement_reasons),
+            "return_type": None,
+            "host_country": None,
+            "return_country": None,
+            "months_abroad": None,
+            "asylum_intent": data.protection.asylum_intent,
+            "fear_of_return": data.protection.fear_of_return,
+            "reintegration_needs": (),
+        }
+    return {
+        "country": data.return_country,
+        "admin1": data.return_admin1,
+        "site_type": None,
         "nationality": people.nationality,
         "sex": people.sex,
         "age_band": people.age_band,
+        "legal_status": None,
+        "documents": None,
+        "travel_mode": None,
+        "origin_country": None,
+        "movement_reasons": (),
+        "return_type": data.return_type,
+        "host_country": data.host_country,
+        "return_country": data.return_country,
+        "months_abroad": data.months_abroad,
+        "asylum_intent": None,
+        "fear_of_return": data.protection.fear_of_return,
+        "reintegration_needs": tuple(data.reintegration_needs),
     }
-    if event_type == ARRIVAL_V1:
-        return dict(
-            country=data.location.country,
-            admin1=data.location.admin1,
-            site_type=data.location.site_type,
-            legal_status=data.legal_status,
-            documents=data.documents,
-            travel_mode=data.journey.mode,
-            origin_country=data.journey.origin_country,
-            movement_reasons=tuple(data.movement_reasons),
-            asylum_intent=data.protection.asylum_intent,
-            fear_of_return=data.protection.fear_of_return,
-            **common,
-        )
-    return dict(
-        country=data.return_country,
-        admin1=data.return_admin1,
-        return_type=data.return_type,
-        host_country=data.host_country,
-        return_country=data.return_country,
-        months_abroad=data.months_abroad,
-        fear_of_return=data.protection.fear_of_return,
-        reintegration_needs=tuple(data.reintegration_needs),
-        **common,
-    )

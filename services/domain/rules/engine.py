@@ -3,10 +3,13 @@
 Pure and deterministic: the same ruleset, event and `now` give the same decision. Everything
 that can be prepared (referral records, matched lines of conjunctive rules, the generated
 matchers) was prepared by `compile_ruleset`. Per event the work is the matcher (a few table
-lookups giving one integer, the event's signature: the rules it meets and the safeguard
-premises that hold) and one more lookup of the outcome remembered for that signature.
+lookups giving one integer, the event's signature: the rules it meets, the safeguard premises
+and the `any` branches that hold) and one more lookup of the outcome remembered for that
+signature. The outcome holds the referrals already explained, so a decision costs no
+explaining.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -14,12 +17,15 @@ from typing import Any
 from schemas.codes import URGENCY_RANK
 from schemas.decisions import Referral, RemovedReferral, RulesetRef
 from services.domain.rules.decision import Decision, Entry, RoutableEvent
-from services.domain.rules.explain import Explainer
+from services.domain.rules.explain import Lines
 from services.domain.rules.index import Index, Masker
 from services.domain.rules.safeguards import AT_LEAST_ONE, Safeguard
 
 SAFEGUARD_BASE = 1_000_000
 """Matcher positions from here on are safeguard premises, not rules: they sort after all rules."""
+
+BRANCH_BASE = 2_000_000
+"""Matcher positions from here on are the `any` branches that rules' explanations cite."""
 
 MEMO_LIMIT = 65_536
 """Distinct signatures remembered per event type; beyond it outcomes are computed each time."""
@@ -27,7 +33,7 @@ MEMO_LIMIT = 65_536
 Outcome = tuple[tuple[Entry, ...], tuple[RemovedReferral, ...]]
 
 
-def entry_of(referral: Referral, explain: Explainer | None = None) -> Entry:
+def entry_of(referral: Referral, explain: Lines | None = None) -> Entry:
     return (URGENCY_RANK[referral.urgency], referral.pathway, referral.sla_hours, referral, explain)
 
 
@@ -45,9 +51,10 @@ class EventPlan:
     """Everything needed to route one event type.
 
     `mask` gives the signature of an event: one bit per rule it meets and per safeguard premise
-    that holds (see `index`). The outcome is a function of the signature, so it is remembered
-    in `memo`. When no rule matched and the fallback rules have conditions of their own, the
-    signature also carries the fallback bits (stored as a negative number, see `signature`).
+    and explained `any` branch that holds (see `index`). The outcome is a function of the
+    signature, so it is remembered in `memo`. When no rule matched and the fallback rules have
+    conditions of their own, the signature also carries the fallback bits (stored as a negative
+    number, see `signature`).
     """
 
     index: Index
@@ -76,7 +83,7 @@ class EventPlan:
 
     def fallback_match(self, data: Any) -> list[int]:
         """Positions of the fallback rules the event meets, ascending."""
-        return self.fallback_index.match(data)
+        return [hit for hit in self.fallback_index.match(data) if hit < SAFEGUARD_BASE]
 
     def signature(self, data: Any) -> int:
         key = self.mask(data)
@@ -168,16 +175,27 @@ def _outcome(plan: EventPlan, key: int) -> Outcome:
     hits = plan.index.hits(bits)
     chosen: dict[str, Entry] = {}
     regular = [hit for hit in hits if hit < SAFEGUARD_BASE]
+    held = {hit for hit in hits if hit >= BRANCH_BASE}
     if regular:
         _merge(regular, plan.rules, chosen)
     else:
-        _merge(plan.fallback_index.hits(fallback_bits), plan.fallbacks, chosen)
-    triggered = [hit - SAFEGUARD_BASE for hit in hits if hit >= SAFEGUARD_BASE]
+        fallback_hits = plan.fallback_index.hits(fallback_bits)
+        _merge([hit for hit in fallback_hits if hit < SAFEGUARD_BASE], plan.fallbacks, chosen)
+        held = {hit for hit in fallback_hits if hit >= BRANCH_BASE}
+    triggered = [hit - SAFEGUARD_BASE for hit in hits if SAFEGUARD_BASE <= hit < BRANCH_BASE]
     removed = _enforce(plan, triggered, chosen)
     if not chosen:
         chosen[AT_LEAST_ONE.pathway] = entry_of(AT_LEAST_ONE)
     # Pathways are unique, so sorting entries never compares past (urgency, pathway).
-    return tuple(sorted(chosen.values())), removed
+    return tuple(_explained(entry, held.__contains__) for entry in sorted(chosen.values())), removed
+
+
+def _explained(entry: Entry, held: Callable[[int], bool]) -> Entry:
+    """The entry with its referral citing the `any` branches that held (its explanation)."""
+    rank, pathway, hours, referral, explain = entry
+    if explain is None:
+        return entry
+    return (rank, pathway, hours, referral.model_copy(update={"matched": explain(held)}), None)
 
 
 def _enforce(

@@ -3,15 +3,22 @@
 For a rule that matched, every test under `all` held, so its lines are known in advance; only an
 `any` needs the event to say which branches held. `not (...)` is cited whole. Rules without an
 `any` therefore cost nothing to explain at run time.
+
+The lines are written as a function of which `any` branches held (`branch_lines`). The engine
+indexes those branches next to the rules, so an event's signature already says which held: a
+decision's explanation is fixed by its signature and is worked out once per signature, not
+once per event.
 """
 
 from collections.abc import Callable
-from typing import Any
 
 from schemas.rules import AllOf, AnyOf, Comparison, Condition, NotOf
-from services.domain.rules.conditions import predicate, render, render_test
+from services.domain.rules.conditions import render, render_test
 
-Explainer = Callable[[Any], tuple[str, ...]]
+Held = Callable[[int], bool]
+"""Whether the `any` branch with this number held for the event."""
+Lines = Callable[[Held], tuple[str, ...]]
+"""The matched lines of a condition, given which of its numbered `any` branches held."""
 
 
 def needs_event(condition: Condition | None) -> bool:
@@ -34,17 +41,26 @@ def static_lines(condition: Condition | None) -> tuple[str, ...]:
     return (render(condition),)
 
 
-def explainer(condition: Condition, event_type: str) -> Explainer:
-    """A function giving the matched lines of `condition` for an event it matched."""
+def branch_lines(condition: Condition, first: int = 0) -> tuple[tuple[Condition, ...], Lines]:
+    """The `any` branches the lines of `condition` depend on, numbered from `first` in the
+    order they are written, and the lines as a function of which of them held."""
+    branches: list[Condition] = []
+    lines = _lines(condition, first, branches)
+    return tuple(branches), lines
+
+
+def _lines(condition: Condition, first: int, branches: list[Condition]) -> Lines:
     if isinstance(condition, Comparison | NotOf):
-        lines = static_lines(condition)
-        return lambda data: lines
+        fixed = static_lines(condition)
+        return lambda held: fixed
     if isinstance(condition, AllOf):
-        parts = [explainer(part, event_type) for part in condition.all]
-        return lambda data: tuple(line for part in parts for line in part(data))
-    branches = [
-        (predicate(part, event_type), explainer(part, event_type)) for part in condition.any
-    ]
-    return lambda data: tuple(
-        line for holds, explain in branches if holds(data) for line in explain(data)
+        parts = [_lines(part, first, branches) for part in condition.all]
+        return lambda held: tuple(line for part in parts for line in part(held))
+    numbered: list[tuple[int, Lines]] = []
+    for branch in condition.any:
+        number = first + len(branches)
+        branches.append(branch)
+        numbered.append((number, _lines(branch, first, branches)))
+    return lambda held: tuple(
+        line for number, part in numbered if held(number) for line in part(held)
     )

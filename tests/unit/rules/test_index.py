@@ -18,7 +18,8 @@ from schemas.rules import Ruleset
 from services.domain.rules import index
 from services.domain.rules.compile import compile_ruleset, ordered_rules
 from services.domain.rules.conditions import predicate
-from services.domain.rules.engine import SAFEGUARD_BASE
+from services.domain.rules.engine import BRANCH_BASE, SAFEGUARD_BASE
+from services.domain.rules.explain import branch_lines, needs_event
 from services.domain.rules.fields import EVENT_TYPES
 from services.domain.rules.load import load_ruleset
 from services.domain.rules.safeguards import SAFEGUARDS
@@ -40,7 +41,8 @@ DEFAULT = Path(__file__).resolve().parents[3] / "routing_rules" / "default.yaml"
 
 
 def _expected(ruleset: Ruleset, event_type: str, data: Any) -> list[int]:
-    """Positions of the rules and safeguard premises that hold, by plain evaluation."""
+    """Positions of the rules, safeguard premises and explained `any` branches that hold, by
+    plain evaluation."""
     key = (id(ruleset), event_type)
     if key not in _PREDICATES:
         mine = [
@@ -49,14 +51,28 @@ def _expected(ruleset: Ruleset, event_type: str, data: Any) -> list[int]:
             if event_type in {EVENT_TYPES[k] for k in r.applies_to}
         ]
         regular = [rule for rule in mine if not rule.fallback]
-        _PREDICATES[key] = (ruleset, [predicate(rule.when, event_type) for rule in regular])
-    rules = [i for i, holds in enumerate(_PREDICATES[key][1]) if holds(data)]
+        # A branch's bit is set when its rule holds and the branch does.
+        branches = [
+            (predicate(rule.when, event_type), predicate(branch, event_type))
+            for rule in regular
+            if rule.when is not None and needs_event(rule.when)
+            for branch in branch_lines(rule.when)[0]
+        ]
+        _PREDICATES[key] = (
+            ruleset,
+            [predicate(rule.when, event_type) for rule in regular],
+            [lambda d, r=rule, b=branch: r(d) and b(d) for rule, branch in branches],
+        )
+    _, rule_predicates, branch_predicates = _PREDICATES[key]
+    rules = [i for i, holds in enumerate(rule_predicates) if holds(data)]
     premises = [SAFEGUARD_BASE + i for i, s in enumerate(SAFEGUARDS) if s.applies(data, event_type)]
-    return rules + premises
+    held = [BRANCH_BASE + i for i, holds in enumerate(branch_predicates) if holds(data)]
+    return rules + premises + held
 
 
-_PREDICATES: dict[tuple[int, str], tuple[Ruleset, list[Any]]] = {}
-"""Plain predicates of a ruleset's rules, built once (the ruleset is kept with them)."""
+_PREDICATES: dict[tuple[int, str], tuple[Ruleset, list[Any], list[Any]]] = {}
+"""Plain predicates of a ruleset's rules and explained branches, built once (the ruleset is
+kept with them)."""
 
 
 def _namespace(value: Any) -> Any:
@@ -285,7 +301,9 @@ def test_a_rule_that_never_holds_for_an_event_type_leaves_the_any_of_another_rul
     calm = returned(return_type="assisted_voluntary", reintegration_needs=[])
     assert pathways(engine, calm) == ["INFORMATION_COUNSELLING"]
     entries, _ = engine.refer(returned(return_type="forced", reintegration_needs=[]), RETURN_V1)
-    assert [entry[3].rule_id for entry in entries] == ["pressing"]
+    assert [(entry[3].rule_id, entry[3].matched) for entry in entries] == [
+        ("pressing", ("return_type == forced",))
+    ]
 
 
 def test_remembered_outcomes_and_filled_tables_are_invisible() -> None:
@@ -339,9 +357,16 @@ def test_to_json_writes_the_bytes_of_the_validated_contract(which: str) -> None:
         datetime(2026, 9, 1, 8, 30, 0, 120, tzinfo=UTC),
         datetime(2026, 9, 1, 10, 30, 5, 999999, tzinfo=UTC).astimezone(),
     ]
+    # The rules whose matched lines depend on which branches of an `any` held.
+    with_any = {
+        rule.rule_id
+        for plan in engine.plans.values()
+        for rule in (*plan.rules, *plan.fallbacks)
+        if any(entry[4] is not None for entry in rule.entries)
+    }
     explained = 0
     for number, event in enumerate(events):
         decision = engine.route(event, now=stamps[number % len(stamps)])
         assert decision.to_json() == decision.to_contract().model_dump_json().encode()
-        explained += any(entry[4] is not None for entry in decision.entries)
+        explained += any(referral.rule_id in with_any for referral in decision.referrals)
     assert explained > 100  # referrals citing the branches of an `any` that held
