@@ -9,6 +9,12 @@ Delivery is at-least-once and never loses an event: a batch's offsets are commit
 every record it produced has been acknowledged by the broker (`acks=all`, idempotent producer).
 Downstream sinks are idempotent on ids, so a batch replayed after a crash creates no duplicates.
 
+The loop does not wait for a batch's acknowledgements before handling the next one: it hands
+batch N's records to the producer, fetches and handles batch N+1 while the broker writes N, and
+waits for N's acknowledgements only before producing N+1's records (so order within a partition
+holds, and at most one batch is unacknowledged). A failure of N's records rewinds to N's first
+offsets.
+
 Offsets are committed at most once per `commit_interval_s` (and when partitions are revoked or
 the loop stops), not after every batch: at low rates batches hold one or two records, and a
 commit per batch (an append to the broker's offsets log, a round trip the loop waits for) made
@@ -23,7 +29,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from aiokafka import (
     AIOKafkaConsumer,
@@ -53,9 +59,11 @@ _UNKEYED = itertools.count()
 partition 0 for every batch, the few letters of most batches all landed on partition 0."""
 
 
-@dataclass(frozen=True, slots=True)
-class Outgoing:
-    """One record to produce: the handler's output, in the order it must be sent."""
+class Outgoing(NamedTuple):
+    """One record to produce: the handler's output, in the order it must be sent.
+
+    A named tuple: one is built per record on the hot paths, at half the cost of a frozen
+    dataclass."""
 
     topic: str
     key: bytes | None
@@ -134,6 +142,18 @@ def consumer_for(settings: KafkaSettings, config: LoopConfig) -> AIOKafkaConsume
     )
 
 
+@dataclass(slots=True)
+class _Flight:
+    """A handled batch whose records were handed to the producer, not yet acknowledged."""
+
+    fetched: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]
+    records: list[ConsumerRecord[bytes, bytes]]
+    outgoing: Sequence[Outgoing]
+    spans: Any
+    started: float
+    acks: list[asyncio.Future[Any]]
+
+
 async def send_all(producer: AIOKafkaProducer, outgoing: Sequence[Outgoing]) -> None:
     """Produce every record and wait until the broker acknowledged all of them."""
     await asyncio.gather(*await enqueue_all(producer, outgoing))
@@ -208,6 +228,7 @@ class _CommitOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
 
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
         try:
+            await self._loop.settle(self._consumer)
             await self._loop.commit_handled(self._consumer, only=set(revoked))
         except TRANSIENT as exc:
             log.warning("commit before a rebalance failed (%s); the new owner replays", exc)
@@ -248,7 +269,9 @@ class BatchLoop:
         self._instruments = instruments
         self._listener = listener
         self._stopping = asyncio.Event()
-        self._batch_start: dict[TopicPartition, int] = {}
+        self._starts: list[dict[TopicPartition, int]] = []
+        """First offsets of the batches fetched and not yet acknowledged: where a rewind goes."""
+        self._flight: _Flight | None = None
         self._uncommitted: dict[TopicPartition, OffsetAndMetadata] = {}
         """Next offsets of batches handled and acknowledged, not committed yet."""
         self._last_commit = -float("inf")
@@ -271,6 +294,7 @@ class BatchLoop:
                 await self._step(consumer, producer)
         finally:
             try:
+                await self.settle(consumer)
                 await self.commit_handled(consumer)
             except TRANSIENT as exc:  # replayed on the next start, and absorbed downstream
                 log.warning("%s: final commit failed (%s)", self._config.group_id, exc)
@@ -318,16 +342,24 @@ class BatchLoop:
             task = asyncio.current_task()
             if task is None or task.cancelling():
                 raise  # a stop: end the loop
-            self._rewind(consumer, "an inner operation was cancelled")
+            await self._rewind(consumer, "an inner operation was cancelled")
         except TRANSIENT as exc:
-            self._rewind(consumer, f"{type(exc).__name__}: {exc}")
+            await self._rewind(consumer, f"{type(exc).__name__}: {exc}")
         else:
             return
         await asyncio.sleep(RETRY_S)
 
-    def _rewind(self, consumer: AIOKafkaConsumer, reason: str) -> None:
+    async def _rewind(self, consumer: AIOKafkaConsumer, reason: str) -> None:
+        try:  # a batch in flight may still be acknowledged: then it need not be replayed
+            await self.settle(consumer)
+        except (*TRANSIENT, asyncio.CancelledError):
+            self._flight = None
         assigned = consumer.assignment()
-        for tp, offset in self._batch_start.items():
+        earliest: dict[TopicPartition, int] = {}
+        for starts in self._starts:
+            for tp, offset in starts.items():
+                earliest[tp] = min(offset, earliest.get(tp, offset))
+        for tp, offset in earliest.items():
             if tp in assigned:
                 consumer.seek(tp, offset)
         log.warning(
@@ -336,7 +368,7 @@ class BatchLoop:
             reason,
             RETRY_S,
         )
-        self._batch_start = {}
+        self._starts = []
 
     async def _one_batch(self, consumer: AIOKafkaConsumer, producer: AIOKafkaProducer) -> None:
         if self._before_batch is not None:
@@ -345,9 +377,10 @@ class BatchLoop:
             timeout_ms=self._config.poll_timeout_ms, max_records=self._config.max_records
         )
         if not fetched:
+            await self.settle(consumer)
             await self._commit_if_due(consumer)
             return
-        self._batch_start = {tp: batch[0].offset for tp, batch in fetched.items()}
+        self._starts.append({tp: batch[0].offset for tp, batch in fetched.items()})
         started = time.perf_counter()
         records = [record for batch in fetched.values() for record in batch]
         instruments = self._instruments
@@ -356,21 +389,41 @@ class BatchLoop:
         outgoing = await handled if inspect.isawaitable(handled) else handled
         if instruments is not None:
             outgoing = instruments.link_outgoing(records, spans, outgoing)
-        await send_all(producer, outgoing)
-        self._uncommitted.update(next_offsets(fetched))
-        self._batch_start = {}
+        await self.settle(consumer)  # the previous batch first: order within a partition
+        acks = await enqueue_all(producer, outgoing) if outgoing else []
+        self._flight = _Flight(fetched, records, outgoing, spans, started, acks)
+        if not acks:
+            await self.settle(consumer)
         await self._commit_if_due(consumer)
+
+    async def settle(self, consumer: AIOKafkaConsumer) -> None:
+        """Wait for the batch in flight to be acknowledged; its offsets are then handled.
+
+        Raises what producing its records raised; the batch then stays unhandled and a rewind
+        replays it.
+        """
+        flight = self._flight
+        if flight is None:
+            return
+        await asyncio.gather(*flight.acks)
+        if self._flight is not flight:
+            return  # settled meanwhile (a rebalance listener waited for the same batch)
+        self._flight = None
+        self._uncommitted.update(next_offsets(flight.fetched))
+        if self._starts:
+            del self._starts[0]
+        instruments = self._instruments
         if instruments is not None:
-            instruments.finish(records, spans, outgoing, started)
+            instruments.finish(flight.records, flight.spans, flight.outgoing, flight.started)
             # A rebalance during the batch may have taken partitions away; aiokafka asserts on
             # the high watermark of a partition no longer assigned, which ended the worker.
             assigned = consumer.assignment()
-            for tp, batch in fetched.items():
+            for tp, batch in flight.fetched.items():
                 highwater = consumer.highwater(tp) if tp in assigned else None
                 if highwater is not None:
                     instruments.set_lag(tp.topic, tp.partition, highwater - batch[-1].offset - 1)
         self.stats.batches += 1
-        self.stats.consumed += len(records)
-        self.stats.produced += len(outgoing)
-        for tp, batch in fetched.items():
+        self.stats.consumed += len(flight.records)
+        self.stats.produced += len(flight.outgoing)
+        for tp, batch in flight.fetched.items():
             self.stats.last_offsets[tp] = batch[-1].offset

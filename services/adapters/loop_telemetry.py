@@ -10,7 +10,6 @@ through ingest, router and casework is one trace.
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import Any, TypeAlias
 
 import orjson
@@ -118,7 +117,7 @@ class LoopInstruments:
                 continue
             kept = tuple((n, v) for n, v in item.headers if n not in TRACE_HEADERS)
             context = trace.set_span_in_context(parent)
-            linked.append(replace(item, headers=kept + headers_for(context)))
+            linked.append(item._replace(headers=kept + headers_for(context)))
         return linked
 
     def finish(
