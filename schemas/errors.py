@@ -57,7 +57,6 @@ _REASONS: dict[str, tuple[str, ProblemKind]] = {
 
 # Custom error types raised by the contracts' own validators: (kind, path override or None).
 _CUSTOM: dict[str, tuple[ProblemKind, str | None]] = {
-    "time_in_future": ("clock_skew", None),
     "agency_mismatch": ("inconsistent", None),
     "subject_mismatch": ("inconsistent", None),
     "window_mismatch": ("inconsistent", None),

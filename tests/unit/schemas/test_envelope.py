@@ -63,6 +63,14 @@ def test_an_event_from_more_than_five_minutes_in_the_future_is_rejected() -> Non
     assert problems(raw(set_path(arrival(), "time", future))) == [("time", "clock_skew")]
 
 
+def test_a_future_event_in_binary_mode_names_its_time_header() -> None:
+    headers, value = binary(arrival())
+    headers["ce_time"] = (NOW + timedelta(minutes=6)).strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    with pytest.raises(ContractError) as caught:
+        parse_binary(headers, value, now=NOW)
+    assert [(p.path, p.kind) for p in caught.value.problems] == [("ce_time", "clock_skew")]
+
+
 def test_a_little_clock_skew_is_tolerated() -> None:
     soon = (NOW + timedelta(minutes=4)).strftime("%Y-%m-%dT%H:%M:%SZ")
     parse_structured(raw(set_path(arrival(), "time", soon)), now=NOW)
