@@ -31,7 +31,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -381,6 +381,19 @@ class ServiceMeter:
                 except psutil.Error:
                     continue
 
+    def cpu_now(self) -> dict[str, float]:
+        """CPU seconds used so far by each process of the stack and by the database server."""
+        used: dict[str, float] = {}
+        for name, proc in self.procs.items():
+            try:
+                used[name] = _cpu(proc)
+            except psutil.Error:
+                continue
+        if self.database is not None:
+            with suppress(psutil.Error):
+                used["database"] = _server_cpu(self.database)
+        return used
+
     def finish(self) -> dict[str, dict[str, Any]]:
         self._stop.set()
         self._thread.join()
@@ -666,8 +679,16 @@ def run(settings: Settings, config: E2eConfig, report: Any) -> dict[str, Any]:
     meter = ServiceMeter(settings)
     letters = topic_size(settings, EVENTS_DEADLETTER)
     report("capacity: publishing every event at once")
+    before = meter.cpu_now()
     cap_seen, cap_drain, _ = asyncio.run(run_phase(settings, flood, None, config.drain_s))
     capacity = capacity_figures(cap_seen)
+    # What bounds capacity: each process's CPU per event while the flood went through.
+    after = meter.cpu_now()
+    flood_cost = {
+        name: round((after[name] - before[name]) / len(flood) * 1000, 3)
+        for name in before
+        if name in after
+    }
     rate = config.latency_rate or max(1.0, capacity["throughput_eps"] * config.latency_fraction)
     count = max(1, int(rate * config.latency_s))
     report(f"latency: {count} events at {rate:.0f}/s")
@@ -697,6 +718,8 @@ def run(settings: Settings, config: E2eConfig, report: Any) -> dict[str, Any]:
             **capacity,
             "events": len(flood),
             "drained_after_publish_s": round(cap_drain, 2),
+            "cpu_ms_per_event": flood_cost,
+            "cpu_ms_per_event_total": round(sum(flood_cost.values()), 3),
         },
         "broker_limit": limit,
         "fraction_of_broker": {

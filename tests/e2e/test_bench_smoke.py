@@ -57,6 +57,9 @@ def test_bench_e2e_measures_a_small_run_without_loss(tmp_path: Path, pg_url: str
     assert set(figures["services"]) >= {"router", "casework", "flows", "kafka"}
     assert all(service["peak_rss_mb"] > 0 for service in figures["services"].values())
     assert figures["database"]["cpu_s"] > 0  # the local PostgreSQL server, all its processes
+    flood_cost = figures["capacity"]["cpu_ms_per_event"]
+    assert set(flood_cost) >= {"router", "casework", "flows", "kafka", "database"}
+    assert all(cost > 0 for cost in flood_cost.values())
 
 
 def test_bench_e2e_stopped_with_sigterm_stops_what_it_started(tmp_path: Path) -> None:
