@@ -23,8 +23,9 @@ from schemas.decisions import (
     decision_id_for,
 )
 from schemas.events.arrival import ARRIVAL_V1
+from services.domain.rules.explain import Lines
 
-Entry = tuple[int, str, int, Referral, Callable[[Callable[[int], bool]], tuple[str, ...]] | None]
+Entry = tuple[int, str, int, Referral, Lines | None]
 """(urgency rank, pathway, SLA hours, referral, explanation): sorts by urgency, then pathway.
 
 A rule's entry has an explanation when the referral's matched lines depend on which `any`
