@@ -89,7 +89,7 @@ def main() -> None:
         "quix": run_quix_router(
             args.bootstrap, inbound, outputs["quix"], f"{prefix}quix", ruleset, args.events
         ),
-        "router": asyncio.run(run_router(settings, args.events)),
+        "router": asyncio.run(run_router(settings, args.events))[0],
     }
     eps = {name: round(args.events / s) for name, s in seconds.items()}
     e2e = latest_e2e(args.e2e)

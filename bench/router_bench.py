@@ -47,20 +47,25 @@ def fill(bootstrap: str, topic: str, count: int) -> float:
     return count / (time.perf_counter() - began)
 
 
-async def run_router(settings: Settings, expected: int) -> float:
+async def run_router(settings: Settings, expected: int) -> tuple[float, float]:
+    """Seconds from the first routed batch to the last, and the process's CPU microseconds per
+    event over the same span (start-up, group join and the first batch left out)."""
     service = RouterService(settings)
     task = asyncio.create_task(service.run())
-    began = None
+    began = cpu_began = None
+    first = 0
     while service.loop.stats.consumed < expected:
         if began is None and service.loop.stats.consumed:
-            began = time.perf_counter() - 0.0
+            began, cpu_began = time.perf_counter(), time.process_time()
+            first = service.loop.stats.consumed
         if task.done():
             task.result()
         await asyncio.sleep(0.01)
     elapsed = time.perf_counter() - (began or time.perf_counter())
+    cpu = time.process_time() - (cpu_began or time.process_time())
     service.stop()
     await task
-    return elapsed
+    return elapsed, cpu / max(expected - first, 1) * 1e6
 
 
 def main() -> None:
@@ -96,12 +101,16 @@ def main() -> None:
             args.events,
         )
     )
-    router_s = asyncio.run(run_router(settings, args.events))
+    router_s, router_cpu_us = asyncio.run(run_router(settings, args.events))
     result = {
         "events": args.events,
         "partitions": args.partitions,
         "feed_eps": round(feed_rate),
-        "router": {"seconds": round(router_s, 2), "eps": round(args.events / router_s)},
+        "router": {
+            "seconds": round(router_s, 2),
+            "eps": round(args.events / router_s),
+            "cpu_us_per_event": round(router_cpu_us, 1),
+        },
         "peer": {
             "name": "plain aiokafka consume-route-produce loop",
             "seconds": round(peer_s, 2),
