@@ -93,10 +93,11 @@ def _compiled_all(
     for rule in rules:
         rule_branches, rule_compiled = _compiled(rule, BRANCH_BASE + len(branches))
         compiled.append(rule_compiled)
-        branches += [
-            (position, AllOf.model_construct(all=[rule.when, branch]) if rule.when else branch)
-            for position, branch in enumerate(rule_branches, BRANCH_BASE + len(branches))
-        ]
+        if rule.when is not None:  # only a rule with a condition has branches
+            branches += [
+                (position, AllOf.model_construct(all=[rule.when, branch]))
+                for position, branch in enumerate(rule_branches, BRANCH_BASE + len(branches))
+            ]
     return tuple(compiled), branches
 
 
