@@ -11,8 +11,9 @@ Runtime rules beyond JSON Schema, checked here: `subject` equals `data.person_re
 equals the last `:`-segment of `source` (both by the models, so every way of building an event
 keeps them); `time` is at most `MAX_CLOCK_SKEW` ahead of `now`. The skew check needs a clock, so
 the `parse_*` entry points make it once the event is valid, in plain Python: as a validator it
-cost more than any other part of parsing but the models themselves. Validating a stored event
-with `model_validate_json` (a replay) does not check it.
+needed the validation context and a call from pydantic-core per event, about 3 % of the
+router's time. Validating a stored event with `model_validate_json` (a replay) does not check
+it.
 """
 
 from collections.abc import Iterable, Mapping
