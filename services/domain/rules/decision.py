@@ -129,18 +129,19 @@ _FRAGMENT_LIMIT = 16_384
 
 
 def _fragment(model: RulesetRef) -> orjson.Fragment:
-    cached = _FRAGMENTS.get(id(model))
-    if cached is not None and cached[0] is model:
-        return cached[1]
-    return _remember(model, model.model_dump_json().encode())
+    return _cached(model) or _remember(model, model.model_dump_json().encode())
 
 
 def _array(items: Sequence[Any], json_of: Callable[[Any], bytes]) -> orjson.Fragment:
     """A JSON array of the items, each written by `json_of`."""
-    cached = _FRAGMENTS.get(id(items))
-    if cached is not None and cached[0] is items:
-        return cached[1]
-    return _remember(items, b"[" + b",".join(json_of(item) for item in items) + b"]")
+    return _cached(items) or _remember(
+        items, b"[" + b",".join(json_of(item) for item in items) + b"]"
+    )
+
+
+def _cached(item: object) -> orjson.Fragment | None:
+    cached = _FRAGMENTS.get(id(item))
+    return cached[1] if cached is not None and cached[0] is item else None
 
 
 def _remember(item: object, json: bytes) -> orjson.Fragment:

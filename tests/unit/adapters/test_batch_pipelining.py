@@ -49,7 +49,7 @@ class Producer:
         return {0}
 
     def create_batch(self) -> "Batch":
-        return Batch(self.log)
+        return Batch()
 
     async def send_batch(self, batch: "Batch", topic: str, *, partition: int) -> Any:
         self.log.append(f"produce {batch.values}")
@@ -59,7 +59,7 @@ class Producer:
 
 
 class Batch:
-    def __init__(self, log: list[str]) -> None:
+    def __init__(self) -> None:
         self.values: list[bytes] = []
 
     def append(self, *, value: bytes, **_: Any) -> object:
