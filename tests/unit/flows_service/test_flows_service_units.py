@@ -1,15 +1,24 @@
 """The flows service's plain parts: table keys, decision and outcome folding, the catalogue."""
 
 from datetime import timedelta
+from typing import get_args
 
+import orjson
 import pytest
 
+from schemas.cases import CaseChangeKind
 from services.domain.flows import CellKey, FlowCube
 from services.domain.flows.disclosure import alternative_line
 from services.flows.catalogue import cell_key, window_catalogue
 from services.flows.cellkeys import decode_key, encode_key
-from services.flows.handlers import PersonFacts, fold_changes, fold_decision
-from tests.integration.flows.stream import HOUR, decision, main_stream, outcomes
+from services.flows.handlers import (
+    OUTCOME_KINDS,
+    PersonFacts,
+    fold_changes,
+    fold_decision,
+    may_report_outcome,
+)
+from tests.integration.flows.stream import HOUR, accepted, decision, main_stream, outcomes
 
 pytestmark = pytest.mark.unit
 
@@ -34,6 +43,16 @@ def test_a_redelivered_decision_is_counted_once() -> None:
         fold_decision(item, cube, is_new)
     people = sum(v for k, v in cube.cells.items() if k.measure in ("arrivals", "returns"))
     assert people == 2 * 30  # 30 decisions, in hour and day cells
+
+
+def test_only_changes_that_may_be_outcomes_are_parsed() -> None:
+    change = accepted("a", 3, HOUR, HOUR + timedelta(hours=4), "ASYLUM_PROCEDURE")
+    for kind in get_args(CaseChangeKind):
+        compact = change.model_copy(update={"kind": kind}).model_dump_json().encode()
+        spaced = orjson.dumps(orjson.loads(compact), option=orjson.OPT_INDENT_2)
+        assert may_report_outcome(compact) is may_report_outcome(spaced) is (kind in OUTCOME_KINDS)
+    assert not may_report_outcome(None)
+    assert not may_report_outcome(b"")
 
 
 def test_outcomes_take_the_persons_facts_and_settle_the_sla() -> None:
