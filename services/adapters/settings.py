@@ -127,12 +127,18 @@ class CaseworkSettings(BaseModel):
 
 
 class RouterSettings(BaseModel):
-    """The router: how many (source, id) pairs it remembers to drop re-sent events, and how long."""
+    """The router: how long a fetch may wait for more events, and the re-sent events it drops."""
 
     dedup_max_entries: int = Field(default=200_000, ge=1, le=50_000_000)
     """Per inbound partition; the oldest are forgotten first."""
     dedup_ttl_h: float = Field(default=168.0, gt=0, le=24 * 365)
     """By event time; also the retention of the `mixflow.router.dedup` topic."""
+    linger_ms: int = Field(default=0, ge=0, le=1000)
+    """How long the broker may hold a fetch to gather more events into one batch; 0 answers
+    as events arrive. At a steady 1,000 events/s, 10 ms took the router from about 0.14 to
+    0.09 of a core, but during floods the broker's CPU per event rose from 0.16-0.17 to
+    0.23-0.29 ms, and it adds up to this much to every decision's latency: worth setting only
+    for steady, moderate rates."""
 
 
 class RulesAdminSettings(BaseModel):

@@ -65,6 +65,7 @@ class RouterService:
                 group_id=self.group_id,
                 topics=(topic_name(kafka, EVENTS_INBOUND),),
                 client_id="mixflow-router",
+                linger_ms=settings.router.linger_ms,
             ),
             self.handle_when_settled,
             listener=self.listener,

@@ -15,7 +15,7 @@ from kafka import KafkaConsumer, KafkaProducer
 
 from schemas.topics import DECISIONS, EVENTS_DEADLETTER, EVENTS_INBOUND, REFERRAL_UPDATES, RULES
 from services.adapters.kafka import ensure_topics, topic_name
-from services.adapters.settings import KafkaSettings, Settings
+from services.adapters.settings import KafkaSettings, RouterSettings, Settings
 from services.domain.synthetic import PROFILES, generate
 from services.router.app import RouterService
 
@@ -62,11 +62,12 @@ def read_all(bootstrap: str, topic: str, expected: int, timeout_s: float = 60) -
 
 
 @pytest.fixture
-def router(kafka_broker: str) -> Iterator[RunningRouter]:
+def router(kafka_broker: str, request: pytest.FixtureRequest) -> Iterator[RunningRouter]:
+    """A running router; parametrised indirectly, the parameter is its fetch linger (ms)."""
     kafka = KafkaSettings(
         bootstrap=kafka_broker, partitions=4, topic_prefix=f"t{uuid.uuid4().hex[:8]}."
     )
-    settings = Settings(kafka=kafka)
+    settings = Settings(kafka=kafka, router=RouterSettings(linger_ms=getattr(request, "param", 0)))
     ensure_topics(
         kafka,
         [

@@ -5,6 +5,7 @@ import time
 from collections import defaultdict
 
 import orjson
+import pytest
 
 from schemas.deadletters import DeadLetterV1
 from schemas.decisions import DecisionV1
@@ -20,6 +21,7 @@ from tests.integration.router.conftest import (
 )
 
 
+@pytest.mark.parametrize("router", [0, 25], indirect=True, ids=["answered", "lingering"])
 def test_valid_events_get_one_decision_each_and_invalid_ones_a_dead_letter(
     kafka_broker: str, router: RunningRouter
 ) -> None:
