@@ -9,6 +9,7 @@ decision topic already carries them), which leaves gaps in the sequence, never r
 """
 
 from datetime import datetime
+from typing import Any
 
 import orjson
 
@@ -47,22 +48,7 @@ def overdue_change(recorded: OverdueRecorded) -> CaseChangeV1:
 
 def case_change(case: Case, entry: TimelineEntry, referral: Referral | None) -> CaseChangeV1:
     """One timeline entry as a case change; referral fields come from the referral, if any."""
-    previous = entry.detail.get("from_status")
-    reason = entry.detail.get("reason_code")
-    return CaseChangeV1.model_validate(
-        {
-            "case_id": case.case_id,
-            "sequence": entry.seq,
-            "kind": _PUBLISHED[entry.kind],
-            "at": entry.at,
-            "person_ref": case.person_ref,
-            "household_ref": case.household_ref,
-            "event_id": entry.event_id,
-            "previous_status": previous if isinstance(previous, str) else None,
-            "reason_code": reason if isinstance(reason, str) else None,
-            **(_referral_fields(referral) if referral is not None else {}),
-        }
-    )
+    return CaseChangeV1.model_validate(_change_fields(case, entry, referral))
 
 
 def breach_alert(recorded: OverdueRecorded) -> SlaBreachAlertV1:
@@ -79,20 +65,6 @@ def breach_alert(recorded: OverdueRecorded) -> SlaBreachAlertV1:
         due_at=referral.due_at,
         detected_at=recorded.entry.at,
     )
-
-
-def _referral_fields(referral: Referral) -> dict[str, object]:
-    return {
-        "referral_id": referral.referral_id,
-        "pathway": referral.pathway,
-        "receiving_actor": referral.receiving_actor,
-        "receiving_agency": referral.assigned_agency,
-        "urgency": referral.urgency,
-        "status": referral.status,
-        "due_at": referral.due_at,
-        "ruleset_id": referral.provenance.ruleset_id,
-        "ruleset_version": referral.provenance.ruleset_version,
-    }
 
 
 def decision_messages(recorded: DecisionRecorded, *, at: datetime) -> list[OutboxMessage]:
@@ -123,32 +95,34 @@ def change_json(case: Case, entry: TimelineEntry, referral: Referral | None) -> 
     orjson's formatting give the same bytes (a test compares both on thousands of generated
     decisions and updates).
     """
+    return orjson.dumps(_change_fields(case, entry, referral), option=orjson.OPT_UTC_Z).decode()
+
+
+def _change_fields(case: Case, entry: TimelineEntry, referral: Referral | None) -> dict[str, Any]:
+    """A change's fields, every one and in the contract's order (which `change_json` relies on)."""
     previous = entry.detail.get("from_status")
     reason = entry.detail.get("reason_code")
-    return orjson.dumps(
-        {
-            "schema_version": 1,
-            "case_id": case.case_id,
-            "sequence": entry.seq,
-            "kind": _PUBLISHED[entry.kind],
-            "at": entry.at,
-            "person_ref": case.person_ref,
-            "household_ref": case.household_ref,
-            "event_id": entry.event_id,
-            "referral_id": referral.referral_id if referral else None,
-            "pathway": referral.pathway if referral else None,
-            "receiving_actor": referral.receiving_actor if referral else None,
-            "receiving_agency": referral.assigned_agency if referral else None,
-            "urgency": referral.urgency if referral else None,
-            "status": referral.status if referral else None,
-            "previous_status": previous if isinstance(previous, str) else None,
-            "reason_code": reason if isinstance(reason, str) else None,
-            "due_at": referral.due_at if referral else None,
-            "ruleset_id": referral.provenance.ruleset_id if referral else None,
-            "ruleset_version": referral.provenance.ruleset_version if referral else None,
-        },
-        option=orjson.OPT_UTC_Z,
-    ).decode()
+    return {
+        "schema_version": 1,
+        "case_id": case.case_id,
+        "sequence": entry.seq,
+        "kind": _PUBLISHED[entry.kind],
+        "at": entry.at,
+        "person_ref": case.person_ref,
+        "household_ref": case.household_ref,
+        "event_id": entry.event_id,
+        "referral_id": referral.referral_id if referral else None,
+        "pathway": referral.pathway if referral else None,
+        "receiving_actor": referral.receiving_actor if referral else None,
+        "receiving_agency": referral.assigned_agency if referral else None,
+        "urgency": referral.urgency if referral else None,
+        "status": referral.status if referral else None,
+        "previous_status": previous if isinstance(previous, str) else None,
+        "reason_code": reason if isinstance(reason, str) else None,
+        "due_at": referral.due_at if referral else None,
+        "ruleset_id": referral.provenance.ruleset_id if referral else None,
+        "ruleset_version": referral.provenance.ruleset_version if referral else None,
+    }
 
 
 def status_messages(changed: StatusChanged, *, at: datetime) -> list[OutboxMessage]:
