@@ -135,10 +135,10 @@ class RouterSettings(BaseModel):
     """By event time; also the retention of the `mixflow.router.dedup` topic."""
     linger_ms: int = Field(default=0, ge=0, le=1000)
     """How long the broker may hold a fetch to gather more events into one batch; 0 answers
-    as events arrive. At a steady 1,000 events/s, 10 ms took the router from about 0.14 to
-    0.09 of a core, but during floods the broker's CPU per event rose from 0.16-0.17 to
-    0.23-0.29 ms, and it adds up to this much to every decision's latency: worth setting only
-    for steady, moderate rates."""
+    as events arrive. Measured over `mixflow bench e2e --events 10000 --rate 1000`, 10 ms
+    took the router from 14.4-14.7 % to 11.9-12.6 % of a core, but the broker's CPU per
+    event during the flood rose from 0.16-0.17 to 0.26-0.29 ms and the decision's p50 from
+    6-11 to 15-16 ms: worth setting only for steady, moderate rates."""
 
 
 class RulesAdminSettings(BaseModel):
