@@ -8,6 +8,7 @@ decision topic already carries them), which leaves gaps in the sequence, never r
 `<case_id>/<sequence>`, an alert `<referral_id>/sla-breach` (one breach per referral).
 """
 
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -30,12 +31,17 @@ _PUBLISHED: dict[TimelineKind, CaseChangeKind] = {
 
 def decision_changes(recorded: DecisionRecorded) -> list[CaseChangeV1]:
     """The changes one recorded decision publishes, in timeline order."""
+    return [case_change(recorded.case, e, r) for e, r in _published_entries(recorded)]
+
+
+def _published_entries(
+    recorded: DecisionRecorded,
+) -> Iterator[tuple[TimelineEntry, Referral | None]]:
+    """The decision's entries a change is published for, each with its referral, if any."""
     by_id = {r.referral_id: r for r in recorded.referrals}
-    return [
-        case_change(recorded.case, entry, by_id.get(entry.referral_id or ""))
-        for entry in recorded.entries
-        if entry.kind in _PUBLISHED
-    ]
+    for entry in recorded.entries:
+        if entry.kind in _PUBLISHED:
+            yield entry, by_id.get(entry.referral_id or "")
 
 
 def status_change(changed: StatusChanged) -> CaseChangeV1:
@@ -70,17 +76,15 @@ def breach_alert(recorded: OverdueRecorded) -> SlaBreachAlertV1:
 def decision_messages(recorded: DecisionRecorded, *, at: datetime) -> list[OutboxMessage]:
     """The changes of `decision_changes`, serialised by `change_json` (every decision's path)."""
     case = recorded.case
-    by_id = {r.referral_id: r for r in recorded.referrals}
     return [
         OutboxMessage(
             f"{case.case_id}/{entry.seq}",
             CASES_CHANGES,
             case.person_ref,
-            change_json(case, entry, by_id.get(entry.referral_id or "")),
+            change_json(case, entry, referral),
             at,
         )
-        for entry in recorded.entries
-        if entry.kind in _PUBLISHED
+        for entry, referral in _published_entries(recorded)
     ]
 
 
