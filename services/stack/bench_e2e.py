@@ -370,9 +370,8 @@ class ServiceMeter:
         self.pids = service_pids(settings)
         self.procs = {n: psutil.Process(p) for n, p in self.pids.items() if psutil.pid_exists(p)}
         self.rss: dict[str, list[int]] = {n: [] for n in self.procs}
-        self.cpu0 = {n: _cpu(p) for n, p in self.procs.items()}
         self.database = postgres_server(settings)
-        self.database_cpu0 = _server_cpu(self.database) if self.database else 0.0
+        self.cpu0 = self.cpu_now()
         self.began = time.monotonic()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
@@ -407,7 +406,7 @@ class ServiceMeter:
         for name, proc in self.procs.items():
             samples = self.rss[name] or [0]
             try:
-                cpu = _cpu(proc) - self.cpu0[name]
+                cpu = _cpu(proc) - self.cpu0.get(name, float("nan"))
             except psutil.Error:
                 cpu = float("nan")
             report[name] = {
@@ -424,7 +423,7 @@ class ServiceMeter:
         if self.database is None:
             return None
         try:
-            cpu = _server_cpu(self.database) - self.database_cpu0
+            cpu = _server_cpu(self.database) - self.cpu0.get("database", float("nan"))
         except psutil.Error:
             return None
         return {
