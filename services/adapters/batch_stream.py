@@ -277,6 +277,10 @@ class BatchLoop:
         self._last_commit = -float("inf")
         self.stats = LoopStats()
 
+    @property
+    def config(self) -> LoopConfig:
+        return self._config
+
     def stop(self) -> None:
         self._stopping.set()
 

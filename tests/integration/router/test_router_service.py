@@ -41,6 +41,8 @@ def test_valid_events_get_one_decision_each_and_invalid_ones_a_dead_letter(
 
     assert sorted(d.event_id for d in decisions) == sorted(e["id"] for e in events)
     assert all(d.ruleset.id == "default" and d.referrals for d in decisions)
+    # The setting reaches the loop (whose linger the batch-loop tests cover).
+    assert router.service.loop.config.linger_ms == router.settings.router.linger_ms
     assert len(letters) == 1
     assert letters[0].offset is not None
     assert any(p.kind == "direct_identifier" for p in letters[0].problems)
