@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 from alembic import command
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, func, insert, select, text
 
 from services.adapters.db.engine import create_engine_for
 from services.adapters.db.migrate import alembic_config, migrate
@@ -112,3 +112,41 @@ def test_a_downgrade_refuses_while_rows_of_several_messages_remain(
     with engine.connect() as connection:
         ids = connection.execute(select(OutboxRow.message_id)).scalars().all()  # type: ignore[arg-type]
     assert ids == ["c1/1\nc1/2"]
+
+
+def _payload_compression(engine: Engine) -> list[str | None]:
+    with engine.connect() as connection:
+        query = text("SELECT pg_column_compression(payload) FROM outbox ORDER BY id")
+        return list(connection.execute(query).scalars())
+
+
+def test_postgres_compresses_a_decisions_changes_with_lz4_and_reads_them_back(
+    pg_url: str,
+) -> None:
+    migrate(pg_url)
+    engine = create_engine_for(pg_url)
+    try:
+        # A decision's changes run to a few KB, past the size PostgreSQL compresses from.
+        note = "x" * 400
+        written = [
+            OutboxMessage(f"c1/{n}", CHANGES, "p_c1", f'{{"sequence":{n},"note":"{note}"}}', T0)
+            for n in range(1, 7)
+        ]
+        _write(engine, written)
+        assert _payload_compression(engine) == ["lz4"]
+        batch = OutboxReader(session_factory_for(engine)).take(10)
+        try:
+            assert [m.payload for m in batch.messages] == [m.payload for m in written]
+        finally:
+            batch.release()
+        command.downgrade(alembic_config(pg_url), "0006")
+        _write(
+            engine,
+            [
+                OutboxMessage(f"c2/{n}", CHANGES, "p_c2", m.payload, T0)
+                for n, m in enumerate(written)
+            ],
+        )
+        assert _payload_compression(engine) == ["lz4", "pglz"]
+    finally:
+        engine.dispose()
