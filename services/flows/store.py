@@ -10,18 +10,12 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ARRAY, Connection, Engine, any_, bindparam, delete, func, select, text
+from sqlalchemy import Connection, Engine, delete, func, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from services.adapters.db import bulk
-from services.adapters.db.tables import (
-    TOKEN,
-    FlowCellRow,
-    FlowPersonRow,
-    FlowSeenRow,
-    FlowWatermarkRow,
-)
+from services.adapters.db.tables import FlowCellRow, FlowPersonRow, FlowSeenRow, FlowWatermarkRow
 from services.domain.flows import CellKey
 from services.domain.flows.keys import Measure
 from services.domain.flows.windows import Granularity, epoch_seconds
@@ -61,16 +55,16 @@ class FlowTransaction:
         if not unique:
             return set()
         if self._on_postgres:
-            # The ids as one array: one round trip, where staging them took three.
-            claimed = bulk.from_arrays(
-                self._c,
-                "INSERT INTO flow_seen (ident, seen_at) SELECT ident, seen_at FROM {rows} "
-                "ON CONFLICT (ident) DO NOTHING RETURNING ident",
-                ("ident", "seen_at"),
-                ("text", "timestamptz"),
-                ((i, self._now) for i in unique),
+            twin = bulk.stage(
+                self._c, "flow_seen", ("ident", "seen_at"), ((i, self._now) for i in unique)
             )
-            return {ident for (ident,) in claimed}
+            claimed = self._c.execute(
+                text(
+                    f"INSERT INTO flow_seen (ident, seen_at) SELECT ident, seen_at FROM {twin} "
+                    "ON CONFLICT (ident) DO NOTHING RETURNING ident"
+                )
+            )
+            return set(claimed.scalars())
         # One statement executed for many rows: compiled once and cached, unlike a VALUES list
         # of a different length per batch, whose compilation cost more than the insert.
         statement = (
@@ -100,14 +94,13 @@ class FlowTransaction:
         if not rows:
             return
         if self._on_postgres:
-            bulk.from_arrays(
-                self._c,
-                "INSERT INTO flow_people (person_ref, facts) "
-                "SELECT person_ref, facts FROM {rows} ORDER BY person_ref "
-                "ON CONFLICT (person_ref) DO UPDATE SET facts = excluded.facts",
-                ("person_ref", "facts"),
-                ("text", "text"),
-                rows,
+            twin = bulk.stage(self._c, "flow_people", ("person_ref", "facts"), rows)
+            self._c.execute(
+                text(
+                    "INSERT INTO flow_people (person_ref, facts) "
+                    f"SELECT person_ref, facts FROM {twin} ORDER BY person_ref "
+                    "ON CONFLICT (person_ref) DO UPDATE SET facts = excluded.facts"
+                )
             )
             return
         statement = self._insert(PEOPLE)
@@ -119,12 +112,6 @@ class FlowTransaction:
     def people(self, refs: Iterable[str]) -> dict[str, str]:
         wanted = list(refs)
         found: dict[str, str] = {}
-        if self._on_postgres and wanted:
-            # One array parameter: an IN list binds, and makes the server parse, one
-            # placeholder per person, and its length changes with every batch.
-            matching = PEOPLE.c.person_ref == any_(bindparam("refs", wanted, type_=ARRAY(TOKEN)))
-            rows = self._c.execute(select(PEOPLE.c.person_ref, PEOPLE.c.facts).where(matching))
-            return {ref: facts for ref, facts in rows}
         for chunk in _chunks(wanted):
             rows = self._c.execute(
                 select(PEOPLE.c.person_ref, PEOPLE.c.facts).where(PEOPLE.c.person_ref.in_(chunk))
