@@ -3,7 +3,6 @@
 from datetime import datetime
 from typing import Any, cast
 
-import orjson
 from psycopg.types.json import Jsonb
 
 from schemas.codes import Framework, ReferralStatus, Urgency
@@ -163,6 +162,22 @@ REFERRAL_COLUMNS = (
     "matched",
     "safeguard",
 )
+REFERRAL_TYPES = (
+    *("text",) * 8,
+    "bool",
+    "text",
+    "int4",
+    *("timestamptz",) * 2,
+    "text",
+    *("timestamptz",) * 2,
+    "text",
+    "int4",
+    "text",
+    "text",
+    "jsonb",
+    "bool",
+)
+"""Wire types of `referral_row` for a binary COPY, in `REFERRAL_COLUMNS` order."""
 TIMELINE_COLUMNS = ("case_id", "seq", "kind", "at", "referral_id", "event_id", "detail")
 TIMELINE_TYPES = ("text", "int4", "text", "timestamptz", "text", "text", "jsonb")
 """Wire types of `timeline_row` for a binary COPY (text goes into the varchar columns)."""
@@ -209,7 +224,7 @@ def referral_row(referral: Referral) -> tuple[Any, ...]:
         p.ruleset_version,
         p.ruleset_digest,
         p.rule_id,
-        orjson.dumps(p.matched).decode(),
+        Jsonb(p.matched),
         p.safeguard,
     )
 

@@ -169,7 +169,8 @@ class SqlReferralRepository:
         columns = mapping.REFERRAL_COLUMNS
         try:
             with self.session.begin_nested():
-                bulk.copy_into(self.session, "referrals", columns, rows)
+                types = mapping.REFERRAL_TYPES
+                bulk.copy_into(self.session, "referrals", columns, rows, types=types)
             return
         except UniqueViolation:
             pass
