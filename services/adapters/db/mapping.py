@@ -138,46 +138,34 @@ def audit_from(row: AuditLogRow) -> AuditEntry:
 CASE_COLUMNS = ("case_id", "person_ref", "household_ref", "opened_at", "updated_at", "last_seq")
 CASE_TYPES = ("text", "text", "text", "timestamptz", "timestamptz", "integer")
 """PostgreSQL types of `case_row`, for rows bound as arrays."""
-REFERRAL_COLUMNS = (
-    "referral_id",
-    "case_id",
-    "person_ref",
-    "decision_id",
-    "pathway",
-    "framework",
-    "receiving_actor",
-    "assigned_agency",
-    "assignment_fallback",
-    "urgency",
-    "sla_hours",
-    "issued_at",
-    "due_at",
-    "status",
-    "status_changed_at",
-    "alerted_at",
-    "ruleset_id",
-    "ruleset_version",
-    "ruleset_digest",
-    "rule_id",
-    "matched",
-    "safeguard",
+_REFERRAL_WIRE = (
+    ("referral_id", "text"),
+    ("case_id", "text"),
+    ("person_ref", "text"),
+    ("decision_id", "text"),
+    ("pathway", "text"),
+    ("framework", "text"),
+    ("receiving_actor", "text"),
+    ("assigned_agency", "text"),
+    ("assignment_fallback", "bool"),
+    ("urgency", "text"),
+    ("sla_hours", "int4"),
+    ("issued_at", "timestamptz"),
+    ("due_at", "timestamptz"),
+    ("status", "text"),
+    ("status_changed_at", "timestamptz"),
+    ("alerted_at", "timestamptz"),
+    ("ruleset_id", "text"),
+    ("ruleset_version", "int4"),
+    ("ruleset_digest", "text"),
+    ("rule_id", "text"),
+    ("matched", "jsonb"),
+    ("safeguard", "bool"),
 )
-REFERRAL_TYPES = (
-    *("text",) * 8,
-    "bool",
-    "text",
-    "int4",
-    *("timestamptz",) * 2,
-    "text",
-    *("timestamptz",) * 2,
-    "text",
-    "int4",
-    "text",
-    "text",
-    "jsonb",
-    "bool",
-)
-"""Wire types of `referral_row` for a binary COPY, in `REFERRAL_COLUMNS` order."""
+"""The columns of `referral_row`, in order, each with its wire type for a binary COPY; one table,
+so a column added to one list cannot leave the other behind."""
+REFERRAL_COLUMNS = tuple(column for column, _ in _REFERRAL_WIRE)
+REFERRAL_TYPES = tuple(kind for _, kind in _REFERRAL_WIRE)
 TIMELINE_COLUMNS = ("case_id", "seq", "kind", "at", "referral_id", "event_id", "detail")
 TIMELINE_TYPES = ("text", "int4", "text", "timestamptz", "text", "text", "jsonb")
 """Wire types of `timeline_row` for a binary COPY (text goes into the varchar columns)."""
