@@ -118,8 +118,6 @@ class CaseworkSettings(BaseModel):
     """How often the worker publishes outbox rows it did not write (API updates, a crash)."""
     outbox_batch: int = Field(default=1500, ge=1, le=100_000)
     """Outbox rows the relay publishes per round; a row holds a decision's changes (about 3.5)."""
-    outbox_retention_h: int = Field(default=24, ge=0, le=24 * 365)
-    """Published outbox rows are kept this long for inspection, then pruned."""
     page_size: int = Field(default=50, ge=1, le=1000)
     max_page_size: int = Field(default=500, ge=1, le=10_000)
     directory_file: Path | None = None

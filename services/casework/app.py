@@ -9,7 +9,6 @@ import asyncio
 import logging
 import time
 from collections.abc import Sequence
-from datetime import timedelta
 
 import faust
 from aiokafka import ConsumerRecord
@@ -138,7 +137,7 @@ class CaseworkService:
             self._kick_relay()
 
     async def check_slas(self) -> int:
-        """Record every breach found now (one alert each, via the outbox); prune old outbox rows."""
+        """Record every breach found now (one alert each, via the outbox)."""
         raised = 0
         try:
             while True:
@@ -151,8 +150,6 @@ class CaseworkService:
                 raised += len(found)
                 if len(found) < self.config.sla_batch:
                     break
-            cutoff = self.clock.now() - timedelta(hours=self.config.outbox_retention_h)
-            await asyncio.to_thread(self.outbox.prune, cutoff)
         except DBAPIError as exc:
             # A lock conflict with another worker's transaction: the next tick finds the rest.
             log.warning("SLA check deferred: %s", type(exc).__name__)
@@ -164,9 +161,7 @@ class CaseworkService:
     async def run(self) -> None:
         # Kafka clients bind to the running event loop, so they are made here, not in __init__.
         producer = producer_for(self.kafka, GROUP_ID)
-        self.relay = OutboxRelay(
-            self.outbox, producer, self.kafka, self.clock, batch=self.config.outbox_batch
-        )
+        self.relay = OutboxRelay(self.outbox, producer, self.kafka, batch=self.config.outbox_batch)
         self._loop = BatchLoop(
             self.kafka,
             LoopConfig(

@@ -1,6 +1,6 @@
-"""The outbox relay: publishes committed outbox rows to Kafka, then marks them published.
+"""The outbox relay: publishes committed outbox rows to Kafka, then deletes them.
 
-Rows leave in outbox order and are marked only after the broker acknowledged every one of them
+Rows leave in outbox order and are deleted only after the broker acknowledged every one of them
 (`acks=all`, idempotent producer). A crash in between sends them again on the next run, under the
 same message ids (the `message-id` header; case changes also carry `case_id` + `sequence`).
 """
@@ -11,7 +11,6 @@ import logging
 from aiokafka import AIOKafkaProducer
 
 from services.adapters.batch_stream import Outgoing, send_all
-from services.adapters.clock import Clock
 from services.adapters.db.outbox import OutboxReader, PendingMessage
 from services.adapters.kafka import topic_name
 from services.adapters.settings import KafkaSettings
@@ -26,14 +25,12 @@ class OutboxRelay:
         reader: OutboxReader,
         producer: AIOKafkaProducer,
         kafka: KafkaSettings,
-        clock: Clock,
         *,
         batch: int,
     ) -> None:
         self._reader = reader
         self._producer = producer
         self._kafka = kafka
-        self._clock = clock
         self._batch = batch
         self.published = 0
 
@@ -47,7 +44,7 @@ class OutboxRelay:
             try:
                 if batch.messages:
                     await send_all(self._producer, [self._record(m) for m in batch.messages])
-                    await asyncio.to_thread(batch.mark_published, self._clock.now())
+                    await asyncio.to_thread(batch.delete_published)
             finally:
                 await asyncio.to_thread(batch.release)
             total += len(batch.messages)

@@ -76,7 +76,7 @@ def _backlog_done(pipeline: Pipeline, services: tuple[str, ...]) -> Callable[[],
 
 def _unpublished(pipeline: Pipeline) -> int:
     with pipeline.engine.connect() as connection:
-        sql = "SELECT count(*) FROM outbox WHERE published_at IS NULL"
+        sql = "SELECT count(*) FROM outbox"
         return int(connection.execute(text(sql)).scalar_one())
 
 

@@ -1,35 +1,33 @@
 """The transactional outbox in SQL: written inside a unit of work, drained by one relay at a time.
 
 `SqlOutbox` is the unit of work's door (the `Outbox` port). `OutboxReader` is the relay's: it
-takes the oldest unpublished rows in a transaction that excludes other relays (an advisory
-transaction lock on PostgreSQL; SQLite's write lock, taken at BEGIN, already excludes them), so
-rows leave in id order, and marks them published in that same transaction after the broker
-acknowledged them. A crash before that commit leaves them unpublished: they are sent again,
-under the same message ids.
+takes the oldest rows in a transaction that excludes other relays (an advisory transaction lock
+on PostgreSQL; SQLite's write lock, taken at BEGIN, already excludes them), so rows leave in id
+order, and deletes them in that same transaction after the broker acknowledged them: every row
+in the table is unpublished. A crash before that commit leaves them in place: they are sent
+again, under the same message ids. Deleting, not marking, because a mark rewrote the whole row
+and an entry in each index, five times the server's time of a delete (migration `0008`).
 
 One row may carry several messages: consecutive messages of one topic and key (the changes one
 decision makes to a case, up to `BUNDLE_LIMIT`) share a row, their ids and their payloads each
 joined by newlines, which neither contains (ids are generated; payloads are compact JSON). Every
 message is still published as its own record under its own id; the rows are what cost: each is
-written, read back and updated once, and a decision makes three to five changes.
+written, read back and deleted once, and a decision makes three to five changes.
 """
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
 
 from sqlalchemy import (
     ARRAY,
     BigInteger,
-    CursorResult,
     Table,
     any_,
     bindparam,
     delete,
     func,
     select,
-    update,
 )
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -101,7 +99,7 @@ class PendingMessage:
 
 
 class PendingBatch:
-    """Unpublished rows held by this relay until `mark_published` or `release`."""
+    """Unpublished rows held by this relay until `delete_published` or `release`."""
 
     def __init__(
         self, session: Session, row_ids: list[int], messages: list[PendingMessage]
@@ -114,20 +112,18 @@ class PendingBatch:
     def rows(self) -> int:
         return len(self.row_ids)
 
-    def mark_published(self, at: datetime) -> None:
+    def delete_published(self) -> None:
+        """Delete the rows, every message of which the broker acknowledged, and commit."""
         table = _table()
         ids = self.row_ids
         if ids and self._session.get_bind().dialect.name == "postgresql":
             # One array parameter: an IN list of a thousand placeholders cost more to bind
-            # than the update itself.
+            # than the delete itself.
             matching = table.c.id == any_(bindparam("ids", ids, type_=ARRAY(BigInteger())))
-            self._session.execute(update(table).where(matching).values(published_at=at))
+            self._session.execute(delete(table).where(matching))
             ids = []
         for start in range(0, len(ids), CHUNK):
-            chunk = ids[start : start + CHUNK]
-            self._session.execute(
-                update(table).where(table.c.id.in_(chunk)).values(published_at=at)
-            )
+            self._session.execute(delete(table).where(table.c.id.in_(ids[start : start + CHUNK])))
         self._session.commit()
 
     def release(self) -> None:
@@ -135,14 +131,13 @@ class PendingBatch:
 
 
 class OutboxReader:
-    """The relay's side of the outbox: take pending rows, count them, prune published ones."""
+    """The relay's side of the outbox: take pending rows, count them."""
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
 
     def take(self, limit: int) -> PendingBatch:
-        """The oldest `limit` unpublished rows' messages, or none while another relay holds the
-        outbox."""
+        """The oldest `limit` rows' messages, or none while another relay holds the outbox."""
         session = self._sessions()
         try:
             if not _relay_lock(session):
@@ -150,7 +145,6 @@ class OutboxReader:
             table = _table()
             query = (
                 select(table.c.id, table.c.message_id, table.c.topic, table.c.key, table.c.payload)
-                .where(table.c.published_at.is_(None))
                 .order_by(table.c.id)
                 .limit(limit)
             )
@@ -164,16 +158,7 @@ class OutboxReader:
     def pending(self) -> int:
         with self._sessions() as session:
             table = _table()
-            query = select(func.count()).select_from(table).where(table.c.published_at.is_(None))
-            return int(session.execute(query).scalar_one())
-
-    def prune(self, published_before: datetime) -> int:
-        """Delete rows published before the cutoff; return how many went."""
-        table = _table()
-        with self._sessions() as session:
-            result = session.execute(delete(table).where(table.c.published_at < published_before))
-            session.commit()
-        return int(cast(CursorResult[Any], result).rowcount)
+            return int(session.execute(select(func.count()).select_from(table)).scalar_one())
 
 
 def _unbundled(message_ids: str, topic: str, key: str, payloads: str) -> Iterator[PendingMessage]:

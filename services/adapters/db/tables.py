@@ -214,17 +214,13 @@ class OutboxRow(SQLModel, table=True):
     """Records written with the changes they report, published by the relay after commit.
 
     `id` orders publication; for one case it follows commit order, because writers of a case
-    hold its row lock. `published_at` is set once the broker acknowledged the records. A row
-    carries one message or a run of them with one topic and key, `message_id` and `payload`
-    each joined by newlines (see `services.adapters.db.outbox`).
+    hold its row lock. A row is deleted once the broker acknowledged its records, so every row
+    here is unpublished. A row carries one message or a run of them with one topic and key,
+    `message_id` and `payload` each joined by newlines (see `services.adapters.db.outbox`).
     """
 
     __tablename__ = "outbox"
-    __table_args__ = (
-        UniqueConstraint("message_id", name="uq_outbox_message_id"),
-        # The relay reads unpublished rows in id order; pruning reads by publication time.
-        Index("ix_outbox_published_at_id", "published_at", "id"),
-    )
+    __table_args__ = (UniqueConstraint("message_id", name="uq_outbox_message_id"),)
 
     id: int | None = Field(
         default=None,
@@ -236,7 +232,6 @@ class OutboxRow(SQLModel, table=True):
     key: str = Field(sa_type=String(80))
     payload: str = Field(sa_type=String())
     created_at: datetime = Field(sa_type=UtcDateTime)
-    published_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
 
 class RulesetVersionRow(SQLModel, table=True):

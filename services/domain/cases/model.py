@@ -102,7 +102,7 @@ class OutboxMessage:
     """A record to publish once the transaction that wrote it commits (transactional outbox).
 
     `message_id` is deterministic, so a record published twice (a crash between the broker's
-    acknowledgement and marking it published) is recognisable as the same message. `topic` is
+    acknowledgement and deleting its row) is recognisable as the same message. `topic` is
     the canonical name of `schemas.topics`; the publisher adds the deployment's prefix.
     """
 

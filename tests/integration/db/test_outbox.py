@@ -1,7 +1,7 @@
 """The SQL outbox on SQLite and PostgreSQL: a run of messages shares a row, every one leaves.
 
 A decision's changes (one topic, one key) are stored as one row; the relay must still get each
-message, with its own id and payload, in the order written, and mark them all published.
+message, with its own id and payload, in the order written, and delete them once published.
 """
 
 from collections.abc import Iterator
@@ -64,11 +64,11 @@ def test_each_message_leaves_in_order_though_runs_share_a_row(engine: Engine) ->
     try:
         taken = [(m.message_id, m.topic, m.key, m.payload) for m in batch.messages]
         assert batch.rows == 6
-        batch.mark_published(T0)
+        batch.delete_published()
     finally:
         batch.release()
     assert taken == [(m.message_id, m.topic, m.key, m.payload) for m in written]
-    assert reader.pending() == 0
+    assert reader.pending() == 0 == _rows(engine)
     assert reader.take(100).messages == []
 
 
@@ -81,10 +81,56 @@ def test_the_relay_takes_at_most_its_limit_of_rows(engine: Engine) -> None:
         assert [m.message_id for m in batch.messages] == [
             f"c{n}/{s}" for n in (0, 1) for s in (1, 2, 3)
         ]
-        batch.mark_published(T0)
+        batch.delete_published()
     finally:
         batch.release()
     assert reader.pending() == 3
+    rest = reader.take(100)
+    try:  # the next round starts after what was deleted
+        assert [m.message_id for m in rest.messages][:3] == ["c2/1", "c2/2", "c2/3"]
+    finally:
+        rest.release()
+
+
+def test_rows_released_unpublished_are_taken_again(engine: Engine) -> None:
+    _write(engine, [_message("c1", 1), _message("c2", 1)])
+    reader = OutboxReader(session_factory_for(engine))
+    first = reader.take(10)
+    first.release()  # the broker refused, or the relay crashed before deleting
+    again = reader.take(10)
+    try:
+        assert [m.message_id for m in again.messages] == ["c1/1", "c2/1"]
+    finally:
+        again.release()
+    assert reader.pending() == 2
+
+
+def test_upgrading_drops_published_rows_and_keeps_the_unpublished(db_url: str) -> None:
+    config = alembic_config(db_url)
+    command.upgrade(config, "0007")
+    engine = create_engine_for(db_url)
+    try:
+        with engine.begin() as connection:
+            for n, published in ((1, T0), (2, None), (3, T0), (4, None)):
+                connection.execute(
+                    text(
+                        "INSERT INTO outbox (message_id, topic, key, payload, created_at, "
+                        "published_at) VALUES (:id, :topic, 'p_c1', '{}', :at, :published)"
+                    ),
+                    {"id": f"c1/{n}", "topic": CHANGES, "at": T0, "published": published},
+                )
+        command.upgrade(config, "0008")
+        batch = OutboxReader(session_factory_for(engine)).take(10)
+        try:
+            assert [m.message_id for m in batch.messages] == ["c1/2", "c1/4"]
+        finally:
+            batch.release()
+        command.downgrade(config, "0007")
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT message_id, published_at FROM outbox"))
+            assert sorted(rows.all()) == [("c1/2", None), ("c1/4", None)]
+    finally:
+        engine.dispose()
 
 
 def test_a_row_of_one_message_written_before_runs_were_stored_reads_the_same(
