@@ -6,7 +6,7 @@ on PostgreSQL; SQLite's write lock, taken at BEGIN, already excludes them), so r
 order, and deletes them in that same transaction after the broker acknowledged them: every row
 in the table is unpublished. A crash before that commit leaves them in place: they are sent
 again, under the same message ids. Deleting, not marking, because a mark rewrote the whole row
-and an entry in each index, five times the server's time of a delete (migration `0008`).
+and an entry in each index, four times the time of a delete (migration `0008`).
 
 One row may carry several messages: consecutive messages of one topic and key (the changes one
 decision makes to a case, up to `BUNDLE_LIMIT`) share a row, their ids and their payloads each
