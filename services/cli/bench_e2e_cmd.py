@@ -45,6 +45,12 @@ def bench_e2e(
         help="Own stack on a fresh database of the project's PostgreSQL "
         "(`mixflow db up`), dropped after the run; default: SQLite in the run's state folder.",
     ),
+    bare: bool = typer.Option(
+        True,
+        "--bare/--no-bare",
+        help="Own stack: also flood the bare pipeline (validation, routing and case rows "
+        "only) on the same broker and database, the ceiling the pipeline is compared with.",
+    ),
     port_base: int = typer.Option(39192, "--port-base", help="First port of the own stack."),
     results: Path = typer.Option(RESULTS, "--results", help="Folder of the JSON result."),
 ) -> None:
@@ -56,6 +62,7 @@ def bench_e2e(
         latency_rate=rate,
         limit_records=limit_records,
         workers=workers if stack == "own" else None,
+        bare=bare and stack == "own",
     )
     if stack == "running":
         settings = load_settings()

@@ -55,7 +55,7 @@ from services.adapters.db.engine import create_engine_for
 from services.adapters.kafka import aiokafka_options, ensure_topics, topic_name
 from services.adapters.settings import Settings
 from services.domain.synthetic import PROFILES, generate
-from services.stack import infrastructure
+from services.stack import bare, infrastructure
 from services.stack.catalogue import service_specs
 from services.stack.lifecycle import run_files
 from services.stack.supervisor import ServiceSpec, running, start, stop
@@ -671,6 +671,9 @@ class E2eConfig:
     """Processes of each pipeline service the own stack starts; None for a running stack."""
     bounded_s: float = 5.0
     """After the last publication at the latency rate, every case row within this many seconds."""
+    bare: bool = True
+    """Also flood the bare pipeline (`services.stack.bare`), the ceiling the pipeline is measured
+    against."""
 
 
 def run(settings: Settings, config: E2eConfig, report: Any) -> dict[str, Any]:
@@ -680,6 +683,13 @@ def run(settings: Settings, config: E2eConfig, report: Any) -> dict[str, Any]:
     size = sum(len(e.value) for e in flood) / len(flood)
     report(f"broker limit: ProducerPerformance/ConsumerPerformance, {config.limit_records} records")
     limit = broker_limit(settings, flood[:1000], config.limit_records)
+    ceiling = None
+    if config.bare:
+        report("bare pipeline: the same flood through validation, routing and case rows only")
+        bare_meter = ServiceMeter(settings)
+        flooded = [(e.key, e.value) for e in flood]
+        ceiling = bare.measure(settings, flooded, bare_meter.cpu_now)
+        bare_meter.finish()
     meter = ServiceMeter(settings)
     letters = topic_size(settings, EVENTS_DEADLETTER)
     report("capacity: publishing every event at once")
@@ -730,6 +740,10 @@ def run(settings: Settings, config: E2eConfig, report: Any) -> dict[str, Any]:
             "producer": round(capacity["throughput_eps"] / limit["producer_eps"], 3),
             "consumer": round(capacity["throughput_eps"] / limit["consumer_eps"], 3),
         },
+        "bare_pipeline": ceiling,
+        "fraction_of_bare_pipeline": (
+            round(capacity["throughput_eps"] / ceiling["throughput_eps"], 3) if ceiling else None
+        ),
         "latency": {
             "rate_eps": round(rate),
             "events": count,

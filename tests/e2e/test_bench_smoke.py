@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import orjson
+import psycopg
 
 from services.adapters.processes import port_open
 from services.adapters.settings import PostgresSettings
@@ -60,6 +61,21 @@ def test_bench_e2e_measures_a_small_run_without_loss(tmp_path: Path, pg_url: str
     flood_cost = figures["capacity"]["cpu_ms_per_event"]
     assert set(flood_cost) >= {"router", "casework", "flows", "kafka", "database"}
     assert all(cost > 0 for cost in flood_cost.values())
+    # The bare pipeline ran on the same broker and database, stored every event, and left no
+    # tables behind.
+    ceiling = figures["bare_pipeline"]
+    assert ceiling["events"] == 400 and ceiling["throughput_eps"] > 0
+    assert set(ceiling["cpu_ms_per_event"]) == {"route", "store", "kafka", "database"}
+    assert figures["fraction_of_bare_pipeline"] > 0
+    assert _bare_schemas(pg_url) == []
+
+
+def _bare_schemas(url: str) -> list[str]:
+    with psycopg.connect(url.replace("postgresql+psycopg", "postgresql", 1)) as conn:
+        rows = conn.execute(
+            "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'bare\\_%'"
+        ).fetchall()
+    return [name for (name,) in rows]
 
 
 def test_bench_e2e_stopped_with_sigterm_stops_what_it_started(tmp_path: Path) -> None:
