@@ -29,7 +29,8 @@ CELLS: Any = FlowCellRow.__table__  # type: ignore[attr-defined]
 SEEN: Any = FlowSeenRow.__table__  # type: ignore[attr-defined]
 PEOPLE: Any = FlowPersonRow.__table__  # type: ignore[attr-defined]
 MARKS: Any = FlowWatermarkRow.__table__  # type: ignore[attr-defined]
-_CELL_KEY = ["part", "measure", "granularity", "window_start", "late", "coords"]
+_CELL_KEY = ["measure", "granularity", "late", "window_start", "coords", "part"]
+"""The primary key's columns, in its order: rows sorted so go into its index in order."""
 _CELL_COLUMNS = (*_CELL_KEY, "count")
 
 
@@ -123,12 +124,12 @@ class FlowTransaction:
         """Add increments to cells; sorted so concurrent writers lock rows in one order."""
         rows = sorted(
             (
-                key.part,
                 key.cell.measure,
                 key.cell.granularity,
-                key.cell.window,
                 key.late,
+                key.cell.window,
                 encode_coords(key.cell.coords),
+                key.part,
                 count,
             )
             for key, count in deltas

@@ -395,7 +395,7 @@ class ServiceMeter:
                 continue
         if self.database is not None:
             with suppress(psutil.Error):
-                used["database"] = _server_cpu(self.database)
+                used["database"] = server_cpu(self.database)
         return used
 
     def finish(self) -> dict[str, dict[str, Any]]:
@@ -423,7 +423,7 @@ class ServiceMeter:
         if self.database is None:
             return None
         try:
-            cpu = _server_cpu(self.database) - self.cpu0.get("database", float("nan"))
+            cpu = server_cpu(self.database) - self.cpu0.get("database", float("nan"))
         except psutil.Error:
             return None
         return {
@@ -442,7 +442,7 @@ def _cpu(proc: psutil.Process) -> float:
     return float(times.user + times.system)
 
 
-def _server_cpu(postmaster: psutil.Process) -> float:
+def server_cpu(postmaster: psutil.Process) -> float:
     """CPU of a PostgreSQL server: its own, its live children's and its exited children's."""
     times = postmaster.cpu_times()
     total = float(times.user + times.system + times.children_user + times.children_system)

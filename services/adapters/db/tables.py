@@ -161,16 +161,17 @@ class FlowCellRow(SQLModel, table=True):
     """
 
     __tablename__ = "flow_cells"
-    __table_args__ = (Index("ix_flow_cells_query", "measure", "granularity", "window_start"),)
 
-    part: int = Field(sa_type=Integer, primary_key=True, sa_column_kwargs={"autoincrement": False})
+    # Key order is query order (measure, granularity, lateness, then a range of windows), so the
+    # key's index also serves the history queries (migration 0009).
     measure: str = Field(sa_type=String(12), primary_key=True)
     granularity: str = Field(sa_type=String(8), primary_key=True)
+    late: bool = Field(primary_key=True)
     window_start: int = Field(
         sa_type=BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
     )
-    late: bool = Field(primary_key=True)
     coords: str = Field(sa_type=String(512), primary_key=True)
+    part: int = Field(sa_type=Integer, primary_key=True, sa_column_kwargs={"autoincrement": False})
     count: int = Field(sa_type=BigInteger)
 
 

@@ -58,3 +58,35 @@ def test_downgrading_to_base_removes_every_table_of_the_case_store(db_url, engin
     command.downgrade(alembic_config(db_url), "base")
     assert not TABLES & set(inspect(engine).get_table_names())
     assert migrate(db_url) == head_revision()
+
+
+def test_rekeying_flow_cells_keeps_every_count_both_ways(db_url, engine):
+    migrate(db_url, "0008")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO flow_cells (part, measure, granularity, window_start, late, coords, "
+                "count) VALUES (0, 'arrivals', 'hour', 3600, false, '[\"ITA\"]', 7), "
+                "(1, 'arrivals', 'hour', 3600, false, '[\"ITA\"]', 5), "
+                "(0, 'referrals', 'day', 86400, true, '[\"GRC\"]', 2)"
+            )
+        )
+
+    def cells() -> list[tuple[object, ...]]:
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT part, measure, coords, count FROM flow_cells"))
+            return sorted(tuple(row) for row in rows)
+
+    before = cells()
+    migrate(db_url)
+    key = inspect(engine).get_pk_constraint("flow_cells")["constrained_columns"]
+    assert key == ["measure", "granularity", "late", "window_start", "coords", "part"]
+    assert "ix_flow_cells_query" not in {
+        i["name"] for i in inspect(engine).get_indexes("flow_cells")
+    }
+    assert cells() == before
+    command.downgrade(alembic_config(db_url), "0008")
+    inspector = inspect(engine)
+    assert inspector.get_pk_constraint("flow_cells")["constrained_columns"][0] == "part"
+    assert "ix_flow_cells_query" in {i["name"] for i in inspector.get_indexes("flow_cells")}
+    assert cells() == before
