@@ -7,7 +7,10 @@ One run measures, side by side on this machine:
 2. the pipeline's capacity: a flood of fresh events published at once, and the rate at which
    they come out as case rows (`event_recorded` on `mixflow.cases.changes`, published by the
    casework outbox after the database commit);
-3. latency at a controlled rate (by default half the capacity): for each event, publication to
+3. just before that flood, on the own stack, the same events through the bare pipeline
+   (`services.stack.bare`), the least an event's path to a case row can cost on this machine:
+   the ceiling the pipeline's capacity is reported against (`fraction_of_bare_pipeline`);
+4. latency at a controlled rate (by default half the capacity): for each event, publication to
    its decision (`mixflow.decisions`), its case row and its aggregate (the `arrivals` and
    `returns` hour totals on `mixflow.flows.aggregates`), and the lag, which must stay bounded.
 
