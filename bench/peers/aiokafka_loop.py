@@ -1,17 +1,16 @@
 """Peer: the simplest consume -> validate -> route -> produce loop a Python team would write.
 
 Same parser, same engine and same decision encoding as the router, on a bare aiokafka consumer
-and producer: what the router's own machinery is measured against.
+and producer: what the router's own machinery is measured against. The body of a batch
+(`send_routed`) is the bare pipeline's route stage's too, so both route alike.
 """
 
 import asyncio
-from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from schemas.envelope import parse_kafka
-from schemas.errors import ContractError
 from services.domain.rules import CompiledRuleset
+from services.stack.bare.stages import send_routed
 
 
 async def run_plain_loop(
@@ -42,17 +41,8 @@ async def run_plain_loop(
             batches = await consumer.getmany(timeout_ms=200, max_records=2000)
             if started is None and batches:
                 started = asyncio.get_running_loop().time()
-            now = datetime.now(UTC)
-            futures = []
-            for records in batches.values():
-                for record in records:
-                    try:
-                        event = parse_kafka(record.headers, record.value, now=now)
-                    except ContractError:
-                        continue
-                    value = ruleset.route(event, now=now).to_json()
-                    futures.append(await producer.send(sink, value, key=record.key))
-                    done += 1
+            futures = await send_routed(batches, ruleset, producer, sink)
+            done += len(futures)
             if futures:
                 await asyncio.gather(*futures)
                 await consumer.commit()
